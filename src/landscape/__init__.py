@@ -1,0 +1,3 @@
+"""landscape."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""What every parser returns: raw records with their locators, and file-level notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RawRecord:
+    """One input record, as found in a source file, before cleaning.
+
+    Attributes:
+        source: Path of the source file, as given (POSIX separators).
+        line: 1-based line where the record starts (the title line).
+        title: Raw title text, or ``None`` when the record has none.
+        abstract: Raw abstract text, or ``None`` when the record has none.
+        meta: Extra fields found with the record (for example ``listing_date``).
+        problem: Why the record is unusable as read, or ``None``; a record with a
+            problem becomes a ``dropped`` ledger row with this reason.
+        problem_code: A short stable code for ``problem`` (``"no-abstract"``,
+            ``"unplaced-line"``, ``"invalid-encoding"``), used in summaries.
+        notes: Repairs made while reading (for example a stripped chrome prefix).
+    """
+
+    source: str
+    line: int
+    title: str | None
+    abstract: str | None
+    meta: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+    problem_code: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileReport:
+    """What a parser saw in one file besides records.
+
+    Attributes:
+        source: Path of the file.
+        format: Name of the format the file was read as.
+        skipped: ``(line, text, why)`` for every line that was recognised as site
+            chrome and skipped; they are not records, but nothing is skipped unseen.
+        warnings: Human-readable warnings naming lines.
+    """
+
+    source: str
+    format: str
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

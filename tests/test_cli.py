@@ -1,0 +1,72 @@
+import pandas as pd
+import pytest
+
+from conftest import ABSTRACT, ROOT, listing
+from landscape.cli import main
+
+
+def test_ingest_writes_corpus_and_ledger(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["ingest", str(ROOT / "data" / "raw"), "--out", str(out)]) == 0
+    assert len(pd.read_parquet(out / "corpus.parquet")) == 682
+    assert len(pd.read_parquet(out / "ledger.parquet")) == 770
+    printed = capsys.readouterr().out
+    assert "770" in printed and "682" in printed
+
+
+def test_run_uses_config_paths(tmp_path, monkeypatch):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.txt").write_bytes(listing(("Good Paper Title", ABSTRACT)))
+    (tmp_path / "cfg.toml").write_text('[paths]\nraw = "raw"\nprocessed = "proc"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--config", "cfg.toml"]) == 0
+    assert len(pd.read_parquet(tmp_path / "proc" / "corpus.parquet")) == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda p: p / "nope", "no such file"),
+        (lambda p: (p / "e.txt").write_bytes(b"") or p / "e.txt", "empty"),
+        (lambda p: (p / "d").mkdir() or p / "d", "no supported file"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(tmp_path, capsys, make, needle):
+    path = make(tmp_path)
+    code = main(["ingest", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert needle in err and path.name in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_debug_shows_traceback(tmp_path, capsys):
+    code = main(["--debug", "ingest", str(tmp_path / "nope")])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" in err
+
+
+def test_bad_config_key_is_named(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[ingest]\nmin_abstract_wrds = 3\n")
+    assert main(["ingest", "--config", str(cfg)]) != 0
+    err = capsys.readouterr().err
+    assert "min_abstract_wrds" in err and str(cfg) in err
+
+
+def test_usage_error_exits_2(capsys):
+    assert main(["ingest", "--no-such-flag"]) == 2
+
+
+def test_cli_flags_override_config(tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_bytes(listing(("Good Paper Title", ABSTRACT)))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[ingest]\nmin_abstract_words = 1000\n")
+    out = tmp_path / "out"
+    args = ["ingest", str(tmp_path / "a.txt"), "--out", str(out), "--config", str(cfg)]
+    assert main(args) == 0
+    assert len(pd.read_parquet(out / "corpus.parquet")) == 0
+    assert main([*args, "--min-abstract-words", "5"]) == 0
+    assert len(pd.read_parquet(out / "corpus.parquet")) == 1

@@ -1,0 +1,158 @@
+import pandas as pd
+import pytest
+
+from conftest import ABSTRACT, listing
+from landscape.clean import make_doc_id, title_key
+from landscape.config import IngestConfig
+from landscape.errors import InputError
+from landscape.ingest import LEDGER_COLUMNS, ingest, write_ingest
+
+
+def check_invariant(result):
+    ledger = result.ledger
+    counts = ledger["status"].value_counts()
+    assert set(counts.index) <= {"kept", "duplicate", "dropped"}
+    assert len(ledger) == counts.sum()
+    assert counts.get("kept", 0) == len(result.corpus)
+    kept_ids = set(result.corpus["doc_id"])
+    assert set(ledger.loc[ledger.status == "kept", "doc_id"]) == kept_ids
+    # Every duplicate names a kept paper; every dropped row has a reason and no id.
+    assert set(ledger.loc[ledger.status == "duplicate", "doc_id"]) <= kept_ids
+    assert ledger["reason"].notna().all() and ledger["reason_code"].notna().all()
+    assert ledger.loc[ledger.status == "dropped", "doc_id"].isna().all()
+    # Sources in the corpus account for every kept and duplicate record.
+    n_sources = result.corpus["sources"].map(len).sum()
+    assert n_sources == int((ledger.status != "dropped").sum())
+
+
+def test_default_corpus_counts(default_corpus):
+    result = ingest([default_corpus])
+    assert len(result.ledger) == 770
+    assert len(result.corpus) == 682
+    check_invariant(result)
+    assert result.corpus["doc_id"].is_unique
+    assert result.corpus["title"].map(title_key).is_unique
+    assert len(result.files) == 5 and not result.file_errors
+    # Every paper keeps every file and line it was found on.
+    multi = result.corpus[result.corpus["n_sources"] > 1]
+    assert len(multi) > 0
+    assert (result.corpus["n_sources"] == result.corpus["sources"].map(len)).all()
+    assert (result.corpus["title"].str.startswith("Subscribe")).sum() == 0
+    dates = {s["listing_date"] for srcs in result.corpus["sources"] for s in srcs}
+    assert "Mar 11" in dates
+
+
+def test_default_corpus_ignores_readme(default_corpus):
+    result = ingest([default_corpus])
+    assert any(p.endswith("README.md") for p in result.ignored)
+
+
+def test_duplicates_merge_sources_and_keep_richest_abstract(tmp_path):
+    longer = ABSTRACT + " We also release an open benchmark for the task."
+    (tmp_path / "a.txt").write_bytes(listing(("Deep Invertible Networks", ABSTRACT)))
+    (tmp_path / "b.txt").write_bytes(
+        listing(("deep invertible networks!", longer), ("Another Paper Title", ABSTRACT))
+    )
+    result = ingest([tmp_path])
+    check_invariant(result)
+    assert len(result.ledger) == 3 and len(result.corpus) == 2
+    row = result.corpus.set_index("title").loc["Deep Invertible Networks"]
+    assert row["abstract"] == longer
+    assert [s["file"].rsplit("/", 1)[-1] for s in row["sources"]] == ["a.txt", "b.txt"]
+    assert row["doc_id"] == make_doc_id("title", "deep invertible networks")
+    dup = result.ledger[result.ledger.status == "duplicate"].iloc[0]
+    assert dup["doc_id"] == row["doc_id"] and dup["rule"] == "exact-title"
+    assert "a.txt:1" in dup["reason"]
+
+
+def test_title_without_abstract_merges_when_paper_is_known(tmp_path):
+    (tmp_path / "a.txt").write_bytes(listing(("Known Paper Title", ABSTRACT)))
+    (tmp_path / "b.txt").write_bytes(
+        listing(("Other Paper Title", ABSTRACT)) + b"Known Paper Title\n"
+    )
+    result = ingest([tmp_path])
+    check_invariant(result)
+    row = result.ledger[result.ledger.raw_title == "Known Paper Title"]
+    assert list(row.status) == ["kept", "duplicate"]
+    assert result.corpus.set_index("title").loc["Known Paper Title", "n_sources"] == 2
+
+
+def test_drops_have_reasons(tmp_path):
+    (tmp_path / "a.txt").write_bytes(
+        listing(("Good Paper Title", ABSTRACT), ("Short Abstract Paper", "Withdrawn."))
+        + b"Dangling Title\n"
+    )
+    result = ingest([tmp_path])
+    check_invariant(result)
+    dropped = result.ledger[result.ledger.status == "dropped"].set_index("raw_title")
+    assert dropped.loc["Short Abstract Paper", "reason_code"] == "abstract-too-short"
+    assert dropped.loc["Dangling Title", "reason_code"] == "no-abstract"
+    assert "file ends on a title" in dropped.loc["Dangling Title", "reason"]
+    assert result.summary()["dropped_by_reason"] == {"abstract-too-short": 1, "no-abstract": 1}
+
+
+def test_min_abstract_words_is_configurable(tmp_path):
+    (tmp_path / "a.txt").write_bytes(listing(("Good Paper Title", ABSTRACT)))
+    result = ingest([tmp_path], IngestConfig(min_abstract_words=1000))
+    assert len(result.corpus) == 0 and len(result.ledger) == 1
+    check_invariant(result)
+
+
+def test_bad_file_among_good_ones_is_reported_and_skipped(tmp_path):
+    (tmp_path / "a.txt").write_bytes(listing(("Good Paper Title", ABSTRACT)))
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    result = ingest([tmp_path])
+    assert len(result.corpus) == 1
+    assert len(result.file_errors) == 2
+    assert any("empty.txt" in e and "empty" in e for e in result.file_errors)
+    assert any("binary.txt" in e and "binary" in e for e in result.file_errors)
+
+
+def test_non_utf8_bytes_drop_only_that_record(tmp_path):
+    data = listing(("Caf\xe9 Paper", ABSTRACT), ("Good Paper Title", ABSTRACT)).replace(
+        "Caf\xe9".encode(), b"Caf\xe9"
+    )
+    (tmp_path / "a.txt").write_bytes(data)
+    result = ingest([tmp_path])
+    check_invariant(result)
+    assert list(result.corpus.title) == ["Good Paper Title"]
+    bad = result.ledger[result.ledger.status == "dropped"].iloc[0]
+    assert bad["reason_code"] == "invalid-encoding" and bad["line"] == 1
+    assert "a.txt" in bad["source"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: p / "missing", "no such file"),
+        (lambda p: (p / "d").mkdir() or p / "d", "no supported file"),
+        (lambda p: (p / "x.pdf").write_bytes(b"%PDF") and p / "x.pdf", "unsupported file type"),
+        (lambda p: (p / "e.txt").write_bytes(b"") or p / "e.txt", "empty"),
+        (lambda p: (p / "b.txt").write_bytes(b"\x00" * 64) and p / "b.txt", "binary"),
+    ],
+)
+def test_unusable_inputs_raise_input_error_naming_the_file(tmp_path, setup, message):
+    path = setup(tmp_path)
+    with pytest.raises(InputError, match=message) as info:
+        ingest([path])
+    assert path.name in str(info.value)
+
+
+def test_write_ingest_outputs_and_determinism(tmp_path, default_corpus):
+    result = ingest([default_corpus])
+    paths = write_ingest(result, tmp_path / "one")
+    write_ingest(ingest([default_corpus]), tmp_path / "two")
+    for name in ("corpus.parquet", "ledger.parquet", "ingest_report.json"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    corpus = pd.read_parquet(paths["corpus"])
+    ledger = pd.read_parquet(paths["ledger"])
+    assert len(corpus) == 682 and len(ledger) == 770
+    assert list(ledger.columns) == LEDGER_COLUMNS
+    assert isinstance(corpus["sources"].iloc[0][0]["line"], int | float)
+    # No temporary files left behind.
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == [
+        "corpus.parquet",
+        "ingest_report.json",
+        "ledger.parquet",
+    ]

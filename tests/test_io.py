@@ -1,0 +1,30 @@
+import json
+
+import pandas as pd
+import pytest
+
+from landscape.io import atomic_path, file_sha256, write_json, write_parquet
+
+
+def test_failed_write_keeps_old_file_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "a.json"
+    write_json(target, {"v": 1})
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
+    assert json.loads(target.read_text()) == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_parquet_roundtrip_and_stable_bytes(tmp_path):
+    df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    write_parquet(tmp_path / "one.parquet", df)
+    write_parquet(tmp_path / "two.parquet", df)
+    assert file_sha256(tmp_path / "one.parquet") == file_sha256(tmp_path / "two.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one.parquet"), df)
+
+
+def test_write_json_is_sorted_and_creates_folders(tmp_path):
+    path = write_json(tmp_path / "x" / "y.json", {"b": 1, "a": "é"})
+    text = path.read_text(encoding="utf-8")
+    assert text.index('"a"') < text.index('"b"') and "é" in text
