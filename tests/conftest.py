@@ -22,3 +22,74 @@ def listing(*pairs: tuple[str, str], header: str = "", blank: bool = False) -> b
 @pytest.fixture
 def default_corpus() -> Path:
     return ROOT / "data" / "raw"
+
+
+THEMES = {
+    "proteins": [
+        "Protein folding determines the three-dimensional structure of amino acid chains.",
+        "We predict protein structure from sequence with molecular dynamics simulations.",
+        "Enzyme binding sites and protein folding pathways are studied in yeast cells.",
+        "Misfolded proteins aggregate in neurons and cause neurodegenerative disease.",
+        "Cryo-electron microscopy reveals the structure of membrane protein complexes.",
+    ],
+    "galaxies": [
+        "Galaxy clusters bend light from distant quasars through gravitational lensing.",
+        "We measure the redshift of spiral galaxies with a large optical telescope survey.",
+        "Dark matter halos shape the rotation curves of dwarf galaxies.",
+        "Supermassive black holes at galactic centres emit relativistic radio jets.",
+        "Star formation rates in early galaxies are inferred from infrared observations.",
+    ],
+    "graphs": [
+        "Graph neural networks pass messages between nodes to learn node embeddings.",
+        "Link prediction on knowledge graphs uses relational graph convolution layers.",
+        "Oversmoothing limits the depth of message passing graph networks.",
+        "Molecular property prediction treats molecules as graphs of atoms and bonds.",
+        "Graph attention networks weigh neighbouring nodes by learned attention scores.",
+    ],
+    "money": [
+        "Central banks raise interest rates to curb inflation and stabilise prices.",
+        "Monetary policy shocks affect unemployment and household consumption.",
+        "Exchange rates respond to changes in central bank interest rate decisions.",
+        "Quantitative easing expands the money supply through bond purchases.",
+        "Inflation expectations of firms shape wage setting and price dynamics.",
+    ],
+}
+
+
+def theme_corpus(n_per_theme: int = 20, seed: int = 0):
+    """A small corpus of four clearly separated themes, built deterministically."""
+    import numpy as np
+    import pandas as pd
+
+    from landscape.clean import make_doc_id
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for theme, sentences in THEMES.items():
+        for i in range(n_per_theme):
+            picked = rng.choice(len(sentences), size=3, replace=False)
+            abstract = " ".join(sentences[j] for j in picked)
+            title = f"{sentences[picked[0]].split()[0]} {theme} study {i}"
+            rows.append(
+                {
+                    "doc_id": make_doc_id("title", f"{theme} {i}"),
+                    "title": title,
+                    "abstract": abstract,
+                    "theme": theme,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="session")
+def themes():
+    return theme_corpus()
+
+
+@pytest.fixture(scope="session")
+def theme_embeddings(themes, tmp_path_factory):
+    from landscape.embed import corpus_texts, embed_texts
+
+    cache = tmp_path_factory.mktemp("emb-cache")
+    vectors, _ = embed_texts(corpus_texts(themes), cache_dir=cache)
+    return vectors

@@ -10,7 +10,7 @@ def test_clean_text_repairs_mojibake_and_normalises():
     assert clean_text("cafÃ© latte") == "café latte"
     decomposed = "cafe\u0301"
     assert clean_text(decomposed) == unicodedata.normalize("NFC", decomposed)
-    assert clean_text("  a\tb\n\nc\x00d\u200b e\x7ff ") == "a b cd ef"
+    assert clean_text("  a\tb\n\nc\x00d\u200b e\x7ff ") == "a b c d e f"
 
 
 def test_clean_text_missing_is_empty():

