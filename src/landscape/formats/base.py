@@ -12,10 +12,21 @@ class RawRecord:
 
     Attributes:
         source: Path of the source file, as given (POSIX separators).
-        line: 1-based line where the record starts (the title line).
+        line: 1-based line where the record starts (the title line), or 0 when
+            the format has no meaningful line (a Parquet row, a JSON array item).
         title: Raw title text, or ``None`` when the record has none.
         abstract: Raw abstract text, or ``None`` when the record has none.
-        meta: Extra fields found with the record (for example ``listing_date``).
+        meta: Fields of the common schema found with the record, under these keys
+            when present: ``authors`` (list of str), ``year`` (int), ``date``
+            (ISO ``YYYY-MM-DD`` or ``YYYY-MM`` or ``YYYY``), ``venue`` (str),
+            ``doi`` (normalised: lower case, no URL prefix), ``arxiv_id``
+            (version stripped), ``url``, ``keywords`` (list of str),
+            ``categories`` (list of str), ``listing_date`` (listing pages),
+            ``labels`` (dict of label columns of tabular inputs, e.g.
+            ``primary_category``), ``original`` (dict of the record's original
+            fields, JSON-serialisable, kept for audit).
+        locator: Where the record is, for people: ``"line 12"``, ``"record 5"``,
+            ``"entry smith2020 (line 40)"``; defaults to ``"line N"``.
         problem: Why the record is unusable as read, or ``None``; a record with a
             problem becomes a ``dropped`` ledger row with this reason.
         problem_code: A short stable code for ``problem`` (``"no-abstract"``,
@@ -31,6 +42,11 @@ class RawRecord:
     problem: str | None = None
     problem_code: str | None = None
     notes: list[str] = field(default_factory=list)
+    locator: str | None = None
+
+    def where(self) -> str:
+        """``source:locator`` for messages and the ledger."""
+        return f"{self.source}:{self.locator or f'line {self.line}'}"
 
 
 @dataclass
