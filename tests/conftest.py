@@ -11,6 +11,12 @@ ABSTRACT = (
     "across random seeds while remaining fast enough for interactive use."
 )
 
+OTHER_ABSTRACT = (
+    "Central banks set interest rates to steer inflation; we estimate how quickly "
+    "household consumption and unemployment respond to monetary policy shocks in "
+    "forty economies over three decades of quarterly data."
+)
+
 
 def listing(*pairs: tuple[str, str], header: str = "", blank: bool = False) -> bytes:
     """Build a listing page from (title, abstract) pairs."""
@@ -68,7 +74,11 @@ def theme_corpus(n_per_theme: int = 20, seed: int = 0):
     for theme, sentences in THEMES.items():
         for i in range(n_per_theme):
             picked = rng.choice(len(sentences), size=3, replace=False)
-            abstract = " ".join(sentences[j] for j in picked)
+            # A sentence of the paper's own keeps synthetic abstracts from being
+            # near duplicates of each other (3 of 5 shared sentences would be).
+            words = rng.choice(sentences[i % len(sentences)].split()[:-1], size=6)
+            own = f"In case {i} we also examine {' '.join(words).lower()} in detail."
+            abstract = " ".join(sentences[j] for j in picked) + " " + own
             title = f"{sentences[picked[0]].split()[0]} {theme} study {i}"
             rows.append(
                 {

@@ -1,11 +1,12 @@
 import pandas as pd
 import pytest
 
-from conftest import ABSTRACT, listing
+from conftest import ABSTRACT, OTHER_ABSTRACT, listing
 from landscape.clean import make_doc_id, title_key
 from landscape.config import IngestConfig
 from landscape.errors import InputError
-from landscape.ingest import LEDGER_COLUMNS, ingest, write_ingest
+from landscape.ingest import ingest, write_ingest
+from landscape.merge import LEDGER_COLUMNS
 
 
 def check_invariant(result):
@@ -51,7 +52,7 @@ def test_duplicates_merge_sources_and_keep_richest_abstract(tmp_path):
     longer = ABSTRACT + " We also release an open benchmark for the task."
     (tmp_path / "a.txt").write_bytes(listing(("Deep Invertible Networks", ABSTRACT)))
     (tmp_path / "b.txt").write_bytes(
-        listing(("deep invertible networks!", longer), ("Another Paper Title", ABSTRACT))
+        listing(("deep invertible networks!", longer), ("Another Paper Title", OTHER_ABSTRACT))
     )
     result = ingest([tmp_path])
     check_invariant(result)
@@ -62,13 +63,13 @@ def test_duplicates_merge_sources_and_keep_richest_abstract(tmp_path):
     assert row["doc_id"] == make_doc_id("title", "deep invertible networks")
     dup = result.ledger[result.ledger.status == "duplicate"].iloc[0]
     assert dup["doc_id"] == row["doc_id"] and dup["rule"] == "exact-title"
-    assert "a.txt:1" in dup["reason"]
+    assert "a.txt:line 1" in dup["reason"] and dup["matched_record"] == 0
 
 
 def test_title_without_abstract_merges_when_paper_is_known(tmp_path):
     (tmp_path / "a.txt").write_bytes(listing(("Known Paper Title", ABSTRACT)))
     (tmp_path / "b.txt").write_bytes(
-        listing(("Other Paper Title", ABSTRACT)) + b"Known Paper Title\n"
+        listing(("Other Paper Title", OTHER_ABSTRACT)) + b"Known Paper Title\n"
     )
     result = ingest([tmp_path])
     check_invariant(result)
@@ -110,7 +111,7 @@ def test_bad_file_among_good_ones_is_reported_and_skipped(tmp_path):
 
 
 def test_non_utf8_bytes_drop_only_that_record(tmp_path):
-    data = listing(("Caf\xe9 Paper", ABSTRACT), ("Good Paper Title", ABSTRACT)).replace(
+    data = listing(("Caf\xe9 Paper", ABSTRACT), ("Good Paper Title", OTHER_ABSTRACT)).replace(
         "Caf\xe9".encode(), b"Caf\xe9"
     )
     (tmp_path / "a.txt").write_bytes(data)

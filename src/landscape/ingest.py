@@ -16,29 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from landscape.clean import clean_text, make_doc_id, title_key, word_count
 from landscape.config import IngestConfig
 from landscape.errors import InputError
 from landscape.formats.base import FileReport, RawRecord
 from landscape.formats.listing import DEFAULT_CHROME_PATTERNS, ListingOptions, parse_listing
 from landscape.io import write_json, write_parquet
+from landscape.merge import build_corpus
 
 #: File extensions read as listing pages.
 LISTING_SUFFIXES = (".txt", ".text")
-
-LEDGER_COLUMNS = [
-    "record",
-    "source",
-    "line",
-    "status",
-    "doc_id",
-    "reason_code",
-    "reason",
-    "rule",
-    "raw_title",
-    "raw_abstract",
-    "notes",
-]
 
 
 def listing_options(config: IngestConfig) -> ListingOptions:
@@ -177,125 +163,6 @@ def read_records(
         if on_file is not None:
             on_file(path, len(data))
     return records, reports, errors
-
-
-def _source_entry(rec: RawRecord) -> dict[str, Any]:
-    return {"file": rec.source, "line": rec.line, "listing_date": rec.meta.get("listing_date")}
-
-
-def build_corpus(
-    records: Sequence[RawRecord], options: IngestConfig
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Clean, validate and deduplicate raw records into a corpus and its ledger.
-
-    Duplicates are papers with equal title keys (:func:`~landscape.clean.title_key`).
-    The first occurrence in read order is the ``kept`` row; a merge keeps the
-    longest abstract of the group and the union of sources. A record without an
-    abstract whose title matches a kept paper is merged too (its listing still
-    counts as a source), rather than dropped.
-
-    Args:
-        records: Raw records in read order.
-        options: Cleaning settings.
-
-    Returns:
-        ``(corpus, ledger)`` as described in :class:`IngestResult`.
-    """
-    rows: list[dict[str, Any]] = []
-    groups: dict[str, list[int]] = {}  # title key -> indices of valid records
-    pending_no_abstract: list[tuple[int, str]] = []
-    cleaned: list[tuple[str, str]] = []
-    for i, rec in enumerate(records):
-        title, abstract = clean_text(rec.title), clean_text(rec.abstract)
-        cleaned.append((title, abstract))
-        key = title_key(title)
-        row = {
-            "record": i,
-            "source": rec.source,
-            "line": rec.line,
-            "status": "dropped",
-            "doc_id": None,
-            "reason_code": None,
-            "reason": None,
-            "rule": None,
-            "raw_title": rec.title,
-            "raw_abstract": rec.abstract,
-            "notes": "; ".join(rec.notes) or None,
-        }
-        rows.append(row)
-        if rec.problem is not None:
-            row["reason_code"], row["reason"] = rec.problem_code or "unreadable", rec.problem
-            if rec.problem_code == "no-abstract" and len(key) >= options.min_title_chars:
-                pending_no_abstract.append((i, key))
-        elif len(key) < options.min_title_chars:
-            row["reason_code"] = "empty-title"
-            row["reason"] = f"title {title!r} is empty or too short after cleaning"
-        elif word_count(abstract) < options.min_abstract_words:
-            row["reason_code"] = "abstract-too-short"
-            row["reason"] = (
-                f"abstract has {word_count(abstract)} words; "
-                f"at least {options.min_abstract_words} are needed"
-            )
-        else:
-            groups.setdefault(key, []).append(i)
-
-    corpus_rows = []
-    for key, members in groups.items():
-        first = members[0]
-        doc_id = make_doc_id("title", key)
-        for j in members:
-            rows[j]["doc_id"] = doc_id
-            if j == first:
-                rows[j].update(status="kept", reason_code="kept", reason="first occurrence")
-            else:
-                where = f"{records[first].source}:{records[first].line}"
-                rows[j].update(
-                    status="duplicate",
-                    reason_code="duplicate-title",
-                    reason=f"same normalised title as {doc_id} (kept from {where})",
-                    rule="exact-title",
-                )
-        corpus_rows.append((first, key, doc_id, members))
-
-    extra_sources: dict[str, list[int]] = {}
-    for i, key in pending_no_abstract:
-        if key in groups:
-            first = groups[key][0]
-            doc_id = rows[first]["doc_id"]
-            rows[i].update(
-                status="duplicate",
-                doc_id=doc_id,
-                reason_code="duplicate-title",
-                reason=(
-                    f"no abstract here; same normalised title as {doc_id} "
-                    f"(kept from {records[first].source}:{records[first].line})"
-                ),
-                rule="exact-title",
-            )
-            extra_sources.setdefault(key, []).append(i)
-
-    out = []
-    for first, key, doc_id, members in corpus_rows:
-        # The richest abstract wins; ties go to the earliest record (stable).
-        best = max(members, key=lambda j: (len(cleaned[j][1]), -j))
-        src_idx = sorted(members + extra_sources.get(key, []))
-        sources = [_source_entry(records[j]) for j in src_idx]
-        out.append(
-            {
-                "doc_id": doc_id,
-                "title": cleaned[first][0],
-                "abstract": cleaned[best][1],
-                "sources": sources,
-                "source_files": list(dict.fromkeys(s["file"] for s in sources)),
-                "n_sources": len(sources),
-            }
-        )
-    corpus = pd.DataFrame(
-        out, columns=["doc_id", "title", "abstract", "sources", "source_files", "n_sources"]
-    )
-    ledger = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
-    ledger["line"] = ledger["line"].astype("int64")
-    return corpus, ledger
 
 
 def ingest(
