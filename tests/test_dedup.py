@@ -1,0 +1,108 @@
+import numpy as np
+
+from conftest import ABSTRACT, OTHER_ABSTRACT
+from landscape.clean import title_key
+from landscape.dedup import DedupOptions, find_duplicates
+
+THIRD = (
+    "Dark matter halos shape the rotation curves of dwarf galaxies; we fit forty rotation "
+    "curves with cored and cusped profiles and find cores in most systems observed."
+)
+
+
+def run(titles, abstracts, dois=None, arxiv=None, years=None, **opts):
+    n = len(titles)
+    return find_duplicates(
+        [title_key(t) for t in titles],
+        abstracts,
+        dois or [None] * n,
+        arxiv or [None] * n,
+        years or [None] * n,
+        DedupOptions(**opts) if opts else None,
+    )
+
+
+def test_distinct_papers_stay_apart():
+    group, links = run(
+        ["A Study of Things", "Other Work", "Galaxy Rotation"], [ABSTRACT, OTHER_ABSTRACT, THIRD]
+    )
+    assert group.tolist() == [0, 1, 2] and links == {}
+
+
+def test_exact_doi_and_arxiv_win_over_text():
+    group, links = run(
+        ["Title One", "Completely Different Title", "Title Three"],
+        [ABSTRACT, OTHER_ABSTRACT, THIRD],
+        dois=["10.1/x", "10.1/x", None],
+        arxiv=[None, "2101.00001", "2101.00001"],
+    )
+    assert group.tolist() == [0, 0, 0]
+    assert links[1].rule == "exact-doi" and links[1].other == 0
+    assert links[2].rule == "exact-arxiv" and links[2].other == 1
+
+
+def test_exact_title_ignores_case_and_punctuation():
+    group, links = run(["Deep Nets: A Survey", "deep nets a survey!"], [ABSTRACT, ABSTRACT])
+    assert group.tolist() == [0, 0] and links[1].rule == "exact-title"
+
+
+def test_conflicting_identifiers_are_never_merged_by_text():
+    group, _ = run(
+        ["Discussion of: Brownian distance covariance"] * 2,
+        [ABSTRACT, ABSTRACT],
+        arxiv=["1010.0001", "1010.0002"],
+    )
+    assert group.tolist() == [0, 1]
+
+
+def test_fuzzy_title_with_compatible_years():
+    titles = [
+        "Graph Neural Networks for Molecule Property Prediction",
+        "Graph Neural Network for Molecular Property Prediction",
+    ]
+    group, links = run(titles, [ABSTRACT, ABSTRACT + " Revised."], years=[2020, 2021])
+    assert group.tolist() == [0, 0]
+    assert links[1].rule == "fuzzy-title" and 0.92 <= links[1].score < 1
+    far, _ = run(titles, [ABSTRACT, ABSTRACT + " Revised."], years=[2010, 2021])
+    assert far.tolist() == [0, 0]  # merged anyway by the near-abstract rule
+    apart, _ = run(titles, [ABSTRACT, OTHER_ABSTRACT], years=[2010, 2021])
+    assert apart.tolist() == [0, 1]
+
+
+def test_series_titles_are_not_merged():
+    group, _ = run(
+        [
+            "Lagrangian matching invariants for fibred four-manifolds: I",
+            "Lagrangian matching invariants for fibred four-manifolds: II",
+        ],
+        [ABSTRACT, ABSTRACT.replace("three", "four")],
+        abstract_threshold=1.01,
+    )
+    assert group.tolist() == [0, 1]
+
+
+def test_near_identical_abstract_merges_retitled_preprint():
+    revised = ABSTRACT.replace("fast enough", "quick enough")
+    group, links = run(["Old Preprint Title", "A New Journal Title"], [ABSTRACT, revised])
+    assert group.tolist() == [0, 0]
+    assert links[1].rule == "near-abstract" and links[1].score >= 0.8
+    off, _ = run(
+        ["Old Preprint Title", "A New Journal Title"], [ABSTRACT, revised], abstract_threshold=1.01
+    )
+    assert off.tolist() == [0, 1]
+
+
+def test_groups_are_transitive_and_rooted_at_first():
+    group, links = run(["X paper", "x paper", "X  Paper!"], [ABSTRACT, OTHER_ABSTRACT, THIRD])
+    assert group.tolist() == [0, 0, 0] and set(links) == {1, 2}
+
+
+def test_scales_without_all_pairs():
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(5000)]
+    abstracts = [" ".join(rng.choice(vocab, 60)) for _ in range(3000)]
+    titles = [" ".join(rng.choice(vocab, 8)) for _ in range(3000)]
+    abstracts.append(abstracts[5] + " extra")
+    titles.append("entirely new title here")
+    group, links = run(titles, abstracts)
+    assert list(links) == [3000] and group[3000] == 5
