@@ -1,3 +1,5 @@
+import json
+
 import pandas as pd
 import pytest
 
@@ -128,7 +130,7 @@ def test_non_utf8_bytes_drop_only_that_record(tmp_path):
     [
         (lambda p: p / "missing", "no such file"),
         (lambda p: (p / "d").mkdir() or p / "d", "no supported file"),
-        (lambda p: (p / "x.pdf").write_bytes(b"%PDF") and p / "x.pdf", "unsupported file type"),
+        (lambda p: (p / "x.pdf").write_bytes(b"%PDF") and p / "x.pdf", "unsupported file format"),
         (lambda p: (p / "e.txt").write_bytes(b"") or p / "e.txt", "empty"),
         (lambda p: (p / "b.txt").write_bytes(b"\x00" * 64) and p / "b.txt", "binary"),
     ],
@@ -157,3 +159,51 @@ def test_write_ingest_outputs_and_determinism(tmp_path, default_corpus):
         "ingest_report.json",
         "ledger.parquet",
     ]
+
+
+def test_cross_source_dedup_over_formats(tmp_path):
+    abstract = ABSTRACT
+    words = abstract.split()
+    inverted = {}
+    for pos, w in enumerate(words):
+        inverted.setdefault(w, []).append(pos)
+    (tmp_path / "refs.bib").write_text(
+        "@article{smith2021,\n  title = {Stable Topic Maps of Research Fields},\n"
+        '  author = {Smith, Ana and M{\\"u}ller, Jo},\n  year = {2021},\n'
+        "  doi = {10.5555/Maps.2021},\n"
+        f"  abstract = {{{abstract}}}\n}}\n"
+    )
+    (tmp_path / "works.json").write_text(
+        json.dumps(
+            {
+                "results": [
+                    {
+                        "id": "https://openalex.org/W1",
+                        "doi": "https://doi.org/10.5555/maps.2021",
+                        "title": "Stable topic maps of research fields",
+                        "publication_year": 2021,
+                        "abstract_inverted_index": inverted,
+                    }
+                ]
+            }
+        )
+    )
+    revised = abstract.replace("fast enough", "quick enough")
+    other = OTHER_ABSTRACT
+    (tmp_path / "sheet.csv").write_text(
+        "Title,Abstract,Year\n"
+        f'"Maps You Can Defend (preprint)","{revised}",2020\n'
+        f'"Monetary Shocks and Households","{other}",2019\n'
+    )
+    result = ingest([tmp_path])
+    check_invariant(result)
+    assert {f.format for f in result.files} == {"bibtex", "openalex", "tabular"}
+    assert len(result.corpus) == 2
+    merged = result.corpus[result.corpus["n_sources"] == 3].iloc[0]
+    assert merged["doi"] == "10.5555/maps.2021"
+    assert merged["doc_id"] == make_doc_id("doi", "10.5555/maps.2021")
+    assert "Müller" in " ".join(merged["authors"])
+    rules = set(result.ledger["rule"].dropna())
+    assert rules == {"exact-doi", "near-abstract"}
+    near = result.ledger[result.ledger["rule"] == "near-abstract"].iloc[0]
+    assert near["score"] >= 0.8 and "sheet.csv" in near["source"]

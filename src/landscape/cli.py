@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,9 @@ out = Console()
 # Inputs larger than this get a progress bar; small ones finish before it would draw.
 _PROGRESS_MIN_BYTES = 2_000_000
 
+ColOpt = Annotated[
+    str | None, typer.Option(help="Column of tabular sources to use (default: detected).")
+]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="TOML settings file (see README).", dir_okay=False)
 ]
@@ -47,7 +51,12 @@ def _root(
 
 def _print_summary(result: IngestResult, elapsed: float) -> None:
     s = result.summary()
-    table = Table(title=f"ingest: {s['files_read']} files in {elapsed:.1f} s", show_header=True)
+    formats = ", ".join(
+        f"{n} {f}" for f, n in Counter(r.format for r in result.files).most_common()
+    )
+    table = Table(
+        title=f"ingest: {s['files_read']} files ({formats}) in {elapsed:.1f} s", show_header=True
+    )
     table.add_column("records")
     table.add_column("count", justify="right")
     table.add_row("read", str(s["records_read"]))
@@ -110,10 +119,36 @@ def ingest_cmd(
     min_abstract_words: Annotated[
         int | None, typer.Option(help="Drop abstracts with fewer words (default 20).")
     ] = None,
+    title_col: ColOpt = None,
+    abstract_col: ColOpt = None,
+    id_col: ColOpt = None,
+    year_col: ColOpt = None,
+    doi_col: ColOpt = None,
+    authors_col: ColOpt = None,
+    date_col: ColOpt = None,
+    venue_col: ColOpt = None,
 ) -> None:
-    """Read sources into DIR/corpus.parquet with a ledger of every input record."""
+    """Read sources into DIR/corpus.parquet with a ledger of every input record.
+
+    Formats are detected from content and name: listing pages (.txt), arXiv API
+    Atom and metadata snapshot, OpenAlex, Semantic Scholar, BibTeX, RIS, CSV,
+    TSV and Parquet, each optionally gzipped.
+    """
     config = load_config(config_file)
-    config = override(config, "ingest", encoding=encoding, min_abstract_words=min_abstract_words)
+    config = override(
+        config,
+        "ingest",
+        encoding=encoding,
+        min_abstract_words=min_abstract_words,
+        title_col=title_col,
+        abstract_col=abstract_col,
+        id_col=id_col,
+        year_col=year_col,
+        doi_col=doi_col,
+        authors_col=authors_col,
+        date_col=date_col,
+        venue_col=venue_col,
+    )
     run_ingest(paths or [Path(config.paths.raw)], out_dir or Path(config.paths.processed), config)
 
 

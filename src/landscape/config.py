@@ -58,6 +58,9 @@ class IngestConfig:
         max_year_gap: Near-duplicate titles: largest year difference.
         abstract_threshold: Near-duplicate abstracts: minimum word 3-gram
             Jaccard (0-1); above 1 disables the rule.
+        title_col, abstract_col, id_col, year_col, doi_col, authors_col, date_col,
+            venue_col: Columns of tabular sources (CSV, TSV, Parquet) to use
+            instead of the automatic detection by name; empty means automatic.
     """
 
     min_abstract_words: int = 20
@@ -67,6 +70,14 @@ class IngestConfig:
     title_threshold: float = 0.92
     max_year_gap: int = 1
     abstract_threshold: float = 0.8
+    title_col: str = ""
+    abstract_col: str = ""
+    id_col: str = ""
+    year_col: str = ""
+    doi_col: str = ""
+    authors_col: str = ""
+    date_col: str = ""
+    venue_col: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,20 +19,28 @@ import pandas as pd
 from landscape.config import IngestConfig
 from landscape.errors import InputError
 from landscape.formats.base import FileReport, RawRecord
-from landscape.formats.listing import DEFAULT_CHROME_PATTERNS, ListingOptions, parse_listing
+from landscape.formats.options import FormatOptions
+from landscape.formats.registry import SUFFIXES, is_supported_name, parse_file
 from landscape.io import write_json, write_parquet
 from landscape.merge import build_corpus
 
-#: File extensions read as listing pages.
-LISTING_SUFFIXES = (".txt", ".text")
 
-
-def listing_options(config: IngestConfig) -> ListingOptions:
-    """Return the listing-parser settings that ``config`` implies."""
-    return ListingOptions(
-        chrome_patterns=DEFAULT_CHROME_PATTERNS + tuple(config.extra_chrome),
-        encoding=config.encoding,
-    )
+def format_options(config: IngestConfig) -> FormatOptions:
+    """Return the parser settings that ``config`` implies."""
+    cols = {
+        name: getattr(config, name) or None
+        for name in (
+            "title_col",
+            "abstract_col",
+            "id_col",
+            "year_col",
+            "doi_col",
+            "authors_col",
+            "date_col",
+            "venue_col",
+        )
+    }
+    return FormatOptions(encoding=config.encoding, extra_chrome=tuple(config.extra_chrome), **cols)
 
 
 @dataclass
@@ -105,21 +113,17 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], list[
             raise InputError(f"{path}: no such file or folder")
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-            supported = [p for p in found if p.suffix.lower() in LISTING_SUFFIXES]
+            supported = [p for p in found if is_supported_name(p.name)]
             ignored += [_display_path(p) for p in found if p not in supported]
             if not supported:
                 raise InputError(
                     f"{path}: folder holds no supported file "
-                    f"(looked for {', '.join(LISTING_SUFFIXES)}; found {len(found)} other files)"
+                    f"(looked for {', '.join(SUFFIXES)}; found {len(found)} other files)"
                 )
             files += supported
-        elif path.suffix.lower() in LISTING_SUFFIXES:
-            files.append(path)
         else:
-            raise InputError(
-                f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
-                f"supported: {', '.join(LISTING_SUFFIXES)}"
-            )
+            # A file named explicitly is read whatever its name: its content decides.
+            files.append(path)
     # The same file named twice (a folder and a file in it) is read once.
     unique = list(dict.fromkeys(p.resolve() for p in files))
     return [
@@ -145,23 +149,18 @@ def read_records(
     records: list[RawRecord] = []
     reports: list[FileReport] = []
     errors: list[str] = []
-    parser_options = listing_options(options)
+    parser_options = format_options(options)
     for path in files:
         shown = _display_path(path)
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            errors.append(f"{shown}: cannot read ({exc.strerror})")
-            continue
-        try:
-            recs, report = parse_listing(data, shown, parser_options)
+            recs, report = parse_file(path, shown, parser_options)
         except InputError as exc:
             errors.append(str(exc))
         else:
             records += recs
             reports.append(report)
         if on_file is not None:
-            on_file(path, len(data))
+            on_file(path, path.stat().st_size)
     return records, reports, errors
 
 

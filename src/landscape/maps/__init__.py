@@ -1,0 +1,45 @@
+"""Interactive figures of a fitted landscape (plotly).
+
+One function per figure; each takes the artifacts of a run (see
+:mod:`landscape.pipeline`) and returns a new :class:`plotly.graph_objects.Figure`:
+
+- :func:`document_map`: the 2-D projection, one WebGL trace per topic.
+- :func:`topic_sizes`: topic sizes with their top terms.
+- :func:`topic_hierarchy`: the topic dendrogram, built from the hierarchy table.
+- :func:`topic_similarity`: a topic x topic similarity heatmap
+  (see :func:`topic_similarity_matrix`).
+- :func:`source_comparison`: topic shares per source file or label.
+- :func:`topics_over_time`: topic counts or shares per period.
+
+Inputs are never mutated and nothing is kept between calls.
+
+Security: plotly renders a subset of HTML (``<b>``, ``<br>``, ``<a href>``) in
+hover text, annotations, legend names and tick labels. Every string that comes
+from the data (titles, abstracts, labels, terms, source names) goes through
+:func:`escape` before it is put in a figure, so markup in a title shows as text.
+Figure titles passed by the caller are trusted markup and are not escaped.
+"""
+
+from landscape.maps._style import OTHER_COLOR, OUTLIER_COLOR, escape, palette
+from landscape.maps.compare import source_comparison, topics_over_time
+from landscape.maps.document_map import document_map
+from landscape.maps.topic_figures import (
+    topic_hierarchy,
+    topic_similarity,
+    topic_similarity_matrix,
+    topic_sizes,
+)
+
+__all__ = [
+    "OTHER_COLOR",
+    "OUTLIER_COLOR",
+    "document_map",
+    "escape",
+    "palette",
+    "source_comparison",
+    "topic_hierarchy",
+    "topic_similarity",
+    "topic_similarity_matrix",
+    "topic_sizes",
+    "topics_over_time",
+]

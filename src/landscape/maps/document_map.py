@@ -1,0 +1,170 @@
+"""The document map: the 2-D projection, one WebGL trace per topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from landscape.maps._style import (
+    _SMALL_FONT,
+    _as_list,
+    _clean,
+    _cut,
+    _html_lines,
+    _label,
+    _label_map,
+    _layout,
+    _source_text,
+    _topic_colors,
+    escape,
+)
+
+
+def document_map(
+    documents: pd.DataFrame,
+    corpus: pd.DataFrame | None,
+    topics: pd.DataFrame | None,
+    *,
+    title: str = "Document map",
+    width: int | None = 1100,
+    height: int | None = 750,
+    marker_size: float | None = None,
+    abstract_chars: int = 200,
+    hover_width: int = 100,
+    show_labels: bool = True,
+) -> go.Figure:
+    """The 2-D projection of the documents, one WebGL trace per topic.
+
+    Outliers (topic -1) come first, in a muted grey with low opacity, so topics
+    draw over them. Each point's ``customdata`` row is ``[doc_id, title,
+    sources, abstract]`` (all escaped; sources are file basenames, the abstract
+    is cut to about ``abstract_chars`` characters and ends with "…" when cut)
+    and the hover is a ``hovertemplate`` over it, so the per-point payload is
+    four short strings and two float32 coordinates. Labels are annotations at
+    the medians of each topic's points; the legend (label and size) toggles
+    topics.
+
+    Args:
+        documents: One row per document: ``doc_id``, ``topic``, ``x``, ``y``
+            (and optionally ``topic_label``); shape (n_docs, >=4).
+        corpus: Table with ``doc_id`` and optionally ``title``, ``abstract``,
+            ``source_files``; ``None`` shows ids only.
+        topics: Topic table (``topic``, ``label``); ``None`` uses
+            ``documents.topic_label``.
+        title: Figure title (trusted markup).
+        width: Figure width in px (``None``: responsive).
+        height: Figure height in px.
+        marker_size: Point size; by default 7, 5 or 3 px as the map grows.
+        abstract_chars: Characters of the abstract shown on hover.
+        hover_width: Characters per hover line (titles and abstracts are wrapped).
+        show_labels: Draw topic labels at cluster centres.
+
+    Returns:
+        A figure with one ``go.Scattergl`` trace per topic (outliers first).
+    """
+    n = len(documents)
+    if marker_size is None:
+        marker_size = 7 if n < 2_000 else 5 if n < 20_000 else 3
+    docs = documents[["doc_id", "topic", "x", "y"]].reset_index(drop=True)
+    doc_ids = docs["doc_id"].astype(str)
+    columns = [
+        c for c in ("title", "abstract", "source_files") if corpus is not None and c in corpus
+    ]
+    if corpus is not None and columns:
+        info = corpus[["doc_id", *columns]].copy()
+        info["doc_id"] = info["doc_id"].astype(str)
+        info = info.drop_duplicates("doc_id").set_index("doc_id").reindex(doc_ids)
+    else:
+        info = pd.DataFrame(index=doc_ids)
+
+    titles = info["title"].tolist() if "title" in info else [None] * n
+    abstracts = info["abstract"].tolist() if "abstract" in info else [None] * n
+    sources = info["source_files"].tolist() if "source_files" in info else [None] * n
+    custom = np.empty((n, 4), dtype=object)
+    custom[:, 0] = [escape(d) for d in doc_ids]
+    custom[:, 1] = [_html_lines(_cut(_clean(t), 300), hover_width) or "(no title)" for t in titles]
+    source_cache: dict[Any, str] = {}
+    col = []
+    for value in sources:
+        key = tuple(_as_list(value))
+        if key not in source_cache:
+            source_cache[key] = _source_text(key)
+        col.append(source_cache[key])
+    custom[:, 2] = col
+    # Only the head of an abstract is shown: clean no more than needed.
+    heads = [a[: abstract_chars * 2] if isinstance(a, str) else a for a in abstracts]
+    custom[:, 3] = [_html_lines(_cut(_clean(a), abstract_chars), hover_width) for a in heads]
+
+    topic_col = docs["topic"].to_numpy(dtype=np.int64)
+    xs = docs["x"].to_numpy(dtype=np.float32)
+    ys = docs["y"].to_numpy(dtype=np.float32)
+    present = sorted(set(topic_col.tolist()))
+    labels = _label_map(topics, documents)
+    ids = set(present) | ({int(t) for t in topics["topic"]} if topics is not None else set())
+    colors = _topic_colors(ids)
+
+    source_line = "Source: %{customdata[2]}<br>" if "source_files" in info else ""
+    order = np.argsort(topic_col, kind="stable")
+    bounds = np.searchsorted(topic_col[order], [*present, max(present, default=0) + 1])
+    fig = go.Figure()
+    annotations = []
+    for i, topic in enumerate(present):
+        rows = order[bounds[i] : bounds[i + 1]]
+        label = _label(labels, topic)
+        outlier = topic == -1
+        fig.add_trace(
+            go.Scattergl(
+                x=xs[rows],
+                y=ys[rows],
+                customdata=custom[rows],
+                mode="markers",
+                name=escape(f"{label} ({len(rows):,})"),
+                legendgroup=str(topic),
+                marker={
+                    "size": marker_size * (0.8 if outlier else 1.0),
+                    "color": colors[topic],
+                    "opacity": 0.35 if outlier else 0.8,
+                    "line": {"width": 0},
+                },
+                hovertemplate=(
+                    "<b>%{customdata[1]}</b><br>"
+                    f"<i>Topic: {escape(label)}</i><br>"
+                    f"{source_line}%{{customdata[3]}}<extra></extra>"
+                ),
+            )
+        )
+        if show_labels and not outlier and len(rows):
+            annotations.append(
+                {
+                    "x": float(np.median(xs[rows])),
+                    "y": float(np.median(ys[rows])),
+                    "text": _html_lines(label, 28),
+                    "showarrow": False,
+                    "font": {"size": _SMALL_FONT, "color": "#222222"},
+                    "bgcolor": "rgba(255,255,255,0.8)",
+                    "bordercolor": colors[topic],
+                    "borderwidth": 1.5,
+                    "borderpad": 3,
+                }
+            )
+    axis = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": None}
+    return _layout(
+        fig,
+        title,
+        width,
+        height,
+        annotations=annotations,
+        xaxis=axis,
+        yaxis=axis,
+        hovermode="closest",
+        legend={
+            "itemsizing": "constant",
+            "title": {"text": "Topics (click to toggle)"},
+        },
+    )
+
+
+# --------------------------------------------------------------------------- topic sizes

@@ -1,0 +1,462 @@
+import contextlib
+import gzip
+import io
+import json
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import DATA
+from landscape.errors import InputError, LandscapeError
+from landscape.formats import (
+    arxiv_atom,
+    arxiv_jsonl,
+    bibtex,
+    openalex,
+    registry,
+    ris,
+    semantic_scholar,
+    tabular,
+)
+from landscape.formats.options import FormatOptions
+from landscape.formats.text import (
+    html_to_text,
+    latex_to_text,
+    normalise_doi,
+    parse_date,
+    split_authors,
+    strip_arxiv_version,
+)
+
+FORMATS = DATA / "formats"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+PARQUET = SHARED / "arxiv_dev_labelled.parquet"
+AI_CSV = SHARED / "ai_arxiv_papers.csv.gz"
+
+
+def parse(module, name: str, **options):
+    path = FORMATS / name
+    return module.parse(path.read_bytes(), path.as_posix(), FormatOptions(**options))
+
+
+def good(records):
+    return [r for r in records if r.problem is None]
+
+
+def dropped(records):
+    return [r for r in records if r.problem is not None]
+
+
+def assert_jsonable(records):
+    for record in records:
+        json.dumps(record.meta, allow_nan=False)
+
+
+# --- shared helpers ---------------------------------------------------------------------
+
+
+def test_text_helpers():
+    assert normalise_doi(" https://doi.org/10.1000/ABC.1 ") == "10.1000/abc.1"
+    assert normalise_doi("doi:10.1000/X") == "10.1000/x"
+    assert normalise_doi("http://dx.doi.org/10.1000/x") == "10.1000/x"
+    assert normalise_doi("not a doi") is None
+    assert strip_arxiv_version("2101.00001v3") == "2101.00001"
+    assert strip_arxiv_version("hep-th/9901001v2") == "hep-th/9901001"
+    assert strip_arxiv_version("http://arxiv.org/abs/2101.00001v2") == "2101.00001"
+    assert latex_to_text(r"{\"o}") == "ö"
+    assert latex_to_text(r"\'e") == "é"
+    assert latex_to_text(r"\textit{x} and $\alpha$") == "x and α"
+    assert latex_to_text("50% of {Deep} nets") == "50% of Deep nets"
+    assert latex_to_text("plain $5 text") == "plain $5 text"
+    assert html_to_text("<jats:p>A &amp; B &lt; C&#x2019;s <i>x</i></jats:p>") == " A & B < C’s x "
+    assert parse_date("Mon, 2 Apr 2007 19:18:42 GMT") == (2007, "2007-04-02")
+    assert parse_date("2020///") == (2020, "2020")
+    assert parse_date("2019/05") == (2019, "2019-05")
+    assert parse_date("2021-01-05T12:00:00Z") == (2021, "2021-01-05")
+    assert parse_date(None) == (None, None)
+    assert split_authors("A. Smith, B. Jones and C. Lee") == ["A. Smith", "B. Jones", "C. Lee"]
+    assert split_authors("Smith, John and Doe, Jane") == ["John Smith", "Jane Doe"]
+
+
+# --- arXiv Atom -----------------------------------------------------------------------------
+
+
+def test_arxiv_atom_fields():
+    records, report = parse(arxiv_atom, "arxiv_query.xml")
+    assert report.format == "arxiv_atom"
+    assert len(records) == 3 and not dropped(records)
+    first = records[0]
+    title = " ".join(first.title.split())
+    assert title == "Topic Maps of Research Fields: Stable Clusters & Defensible Labels"
+    # Entities decoded, HTML tags stripped.
+    assert "without supervision & show" in first.abstract
+    assert "<b>" not in first.abstract and "authors’ code" in first.abstract
+    assert first.meta["arxiv_id"] == "2101.00001"
+    assert first.meta["doi"] == "10.1234/example.2021.001"
+    assert first.meta["authors"] == ["José Núñez", "Zoë Müller"]
+    assert first.meta["categories"] == ["cs.CL", "cs.LG"]
+    assert first.meta["year"] == 2021 and first.meta["date"] == "2021-01-04"
+    assert first.meta["venue"] == "J. Maps 1 (2021) 1-12"
+    assert first.line == 10 and first.locator == "entry 2101.00001 (line 10)"
+    assert records[1].meta["arxiv_id"] == "hep-th/9901001"
+    assert records[2].abstract is None
+    assert_jsonable(records)
+
+
+def test_arxiv_atom_truncated_keeps_complete_entries():
+    records, _ = parse(arxiv_atom, "arxiv_query_truncated.xml")
+    assert [r.meta.get("arxiv_id") for r in good(records)] == ["2101.00001", "hep-th/9901001"]
+    (cut,) = dropped(records)
+    assert cut.problem_code == "truncated"
+    assert cut.line == 49 and "line 49" in cut.problem
+
+
+def test_arxiv_atom_refuses_dtd():
+    data = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE feed [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;">]>\n'
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>&b;</title></entry></feed>'
+    )
+    (record,), _ = arxiv_atom.parse(data, "evil.xml")
+    assert record.problem_code == "unsafe-xml" and record.title is None
+
+
+def test_arxiv_atom_not_a_feed():
+    with pytest.raises(InputError, match="not an Atom feed"):
+        arxiv_atom.parse(b"<html><body/></html>", "page.xml")
+    with pytest.raises(InputError, match="not XML"):
+        arxiv_atom.parse(b"hello", "x.xml")
+    with pytest.raises(InputError, match="cannot decode"):
+        arxiv_atom.parse(b'<?xml version="1.0" encoding="U-TF-8"?><feed/>', "x.xml")
+
+
+# --- arXiv snapshot JSON Lines ----------------------------------------------------------
+
+
+def test_arxiv_jsonl_fields():
+    records, _ = parse(arxiv_jsonl, "arxiv_snapshot.jsonl")
+    assert len(records) == 4
+    first = records[0]
+    assert first.meta["arxiv_id"] == "0704.0001"
+    assert first.meta["date"] == "2007-04-02" and first.meta["year"] == 2007  # first version
+    assert first.meta["authors"][0] == "C. Balázs"  # LaTeX accent in authors_parsed
+    assert first.meta["doi"] == "10.1103/physrevd.76.013009"
+    assert first.meta["categories"] == ["hep-ph"]
+    assert records[1].meta["arxiv_id"] == "hep-th/9901001"
+    assert records[1].meta["categories"] == ["hep-th", "math-ph", "math.MP"]
+    bad = records[2]
+    assert bad.problem_code == "malformed-record" and bad.line == 3 and bad.locator == "line 3"
+    assert records[3].abstract == "" and records[3].meta["authors"] == ["Søren Kierkegaard"]
+    assert_jsonable(records)
+
+
+# --- OpenAlex ---------------------------------------------------------------------------------
+
+
+def test_openalex_page():
+    records, _ = parse(openalex, "openalex_page.json")
+    assert len(records) == 3
+    first = records[0]
+    # The inverted index is rebuilt in word order, with JATS tags and entities removed.
+    abstract = " ".join(first.abstract.split())
+    assert abstract == "Despite growing interest in Open Access & in science, little is known."
+    assert first.title == "The state of OA: a large-scale analysis"
+    assert first.meta["doi"] == "10.7717/peerj.4375"
+    assert first.meta["arxiv_id"] == "1707.00001"
+    assert first.meta["venue"] == "PeerJ"
+    assert first.meta["authors"] == ["Heather Piwowar", "Jürgen Schönberg"]
+    assert first.meta["categories"] == ["Scholarly Communication", "Open access"]
+    assert first.meta["year"] == 2018 and first.meta["date"] == "2018-02-13"
+    assert first.locator == "record 1 (line 4)"
+    assert records[1].abstract is None and records[1].meta["venue"] == "Legacy Venue Journal"
+    assert records[2].problem_code == "malformed-record"
+    assert_jsonable(records)
+
+
+def test_openalex_list_and_jsonl_and_truncated():
+    work = {"id": "W1", "title": "T", "abstract_inverted_index": {"b": [1], "a": [0]}}
+    as_list = json.dumps([work, work]).encode()
+    records, _ = openalex.parse(as_list, "w.json")
+    assert [r.abstract for r in records] == ["a b", "a b"]
+    as_lines = (json.dumps(work) + "\n{oops\n" + json.dumps(work) + "\n").encode()
+    records, _ = openalex.parse(as_lines, "w.jsonl")
+    assert [r.problem_code for r in records] == [None, "malformed-record", None]
+    assert records[1].locator == "line 2"
+    cut = json.dumps({"meta": {}, "results": [work, work]}, indent=1).encode()[:-30]
+    records, _ = openalex.parse(cut, "page.json")
+    assert records[0].abstract == "a b" and records[-1].problem_code == "truncated"
+
+
+# --- Semantic Scholar -------------------------------------------------------------------------
+
+
+def test_semantic_scholar():
+    records, _ = parse(semantic_scholar, "s2_search.json")
+    assert len(records) == 4
+    first = records[0]
+    assert first.abstract == (
+        "We introduce a new language representation model called BERT & show it <works> well."
+    )
+    assert first.meta["doi"] == "10.18653/v1/n19-1423"
+    assert first.meta["arxiv_id"] == "1810.04805"
+    assert first.meta["categories"] == ["Computer Science", "Linguistics"]
+    assert first.meta["authors"] == ["Jacob Devlin", "Kristina Toutanova"]
+    second = records[1]
+    assert second.abstract is None and second.meta["venue"] == "Journal of Examples"
+    assert second.meta["authors"] == ["Þóra Sigurðardóttir"]
+    assert records[2].meta["year"] == 2018
+    assert records[3].problem_code == "malformed-record" and "null" in records[3].problem
+    assert_jsonable(records)
+
+
+def test_semantic_scholar_lowercase_dataset_keys():
+    line = {"corpusid": 1, "title": "T", "externalids": {"DOI": "10.1000/Q"}, "year": 2020}
+    (record,), _ = semantic_scholar.parse(json.dumps(line).encode(), "papers.jsonl")
+    assert record.meta["doi"] == "10.1000/q" and record.meta["year"] == 2020
+
+
+# --- BibTeX -----------------------------------------------------------------------------------
+
+
+def test_bibtex():
+    records, _ = parse(bibtex, "references.bib")
+    assert [r.locator for r in records] == [
+        "entry schroedinger2020 (line 4)",
+        "entry broken2021 (line 16)",
+        "entry vaswani2017 (line 21)",
+        "entry noabstract2019 (line 33)",
+    ]
+    first = records[0]
+    assert first.title == "Schrödinger Bridges for Étude of α-Stable Processes"
+    assert first.abstract.split()[:3] == ["We", "study", "bridges"]
+    assert "95% of runs" in first.abstract and "Café" in first.abstract
+    assert first.meta["authors"] == ["Jörg Müller", "Ana García"]
+    assert first.meta["venue"] == "Journal of Machine Learning"  # @string resolved
+    assert first.meta["doi"] == "10.1000/jml.2020.42"
+    assert first.meta["date"] == "2020-03" and first.meta["year"] == 2020
+    assert first.meta["keywords"] == ["diffusion", "optimal transport"]
+    broken = records[1]
+    assert broken.problem_code == "malformed-record" and "line 16" in broken.problem
+    assert records[2].meta["arxiv_id"] == "1706.03762"
+    assert records[2].meta["venue"] == "Advances in Neural Information Processing Systems"
+    assert records[3].abstract is None and records[3].meta["authors"] == ["Jan Łukasiewicz"]
+    assert_jsonable(records)
+
+
+# --- RIS ----------------------------------------------------------------------------------------
+
+
+def test_ris():
+    records, report = parse(ris, "references.ris")
+    assert [r.line for r in records] == [4, 18, 23, 34]
+    first = records[0]
+    assert first.title == "Graph Neural Networks for öptimal Routing"
+    assert first.abstract == "We route packets with graph networks and show large gains."
+    assert first.meta["authors"] == ["John Smith", "Karel Čapek"]
+    assert first.meta["doi"] == "10.1000/route.1"
+    assert first.meta["date"] == "2020-05-17" and first.meta["year"] == 2020
+    assert first.meta["keywords"] == ["graphs", "routing"]
+    assert first.meta["venue"] == "Journal of Networks"
+    missing_er = records[1]
+    assert missing_er.problem_code == "malformed-record" and "line 18" in missing_er.problem
+    third = records[2]
+    assert third.problem is None and third.title == "Conference Paper Title"
+    assert third.abstract == "An abstract given in the N2 field, continued on a second line."
+    assert third.meta["venue"] == "Proceedings of Examples"
+    assert records[3].abstract is None
+    assert [line for line, _, _ in report.skipped] == [1, 2, 32]
+    assert_jsonable(records)
+
+
+def test_ris_cut_off_at_end():
+    data = b"TY  - JOUR\nTI  - Fine\nER  - \nTY  - JOUR\nTI  - Cut\nAB  - half an abs"
+    records, _ = ris.parse(data, "cut.ris")
+    assert records[0].problem is None and records[1].problem_code == "truncated"
+    assert records[1].title == "Cut"
+
+
+# --- Tables -----------------------------------------------------------------------------------
+
+
+def test_csv():
+    records, _ = parse(tabular, "papers.csv")
+    assert [r.line for r in records] == [2, 3, 5, 6, 7]
+    first = records[0]
+    assert first.meta["doi"] == "10.1000/map.1"
+    assert first.meta["authors"] == ["A. Smith", "B. Jones", "C. Lee"]
+    assert first.meta["labels"] == {"group": "cs", "primary_category": "cs.CL"}
+    assert first.meta["year"] == 2021
+    assert records[1].abstract.startswith("A quoted abstract that spans\ntwo")
+    assert records[1].meta["authors"] == ["Zoë Ångström"]
+    wrong = records[2]
+    assert wrong.problem_code == "malformed-record" and wrong.locator == "line 5"
+    assert "expected 7 fields, found 8" in wrong.problem
+    assert records[3].meta["authors"] == ["Jane Doe", "Richard Roe"]
+    assert records[4].abstract is None
+    assert_jsonable(records)
+
+
+def test_tsv_and_explicit_columns():
+    records, _ = parse(tabular, "papers.tsv")
+    assert [r.meta["arxiv_id"] for r in records] == ["2001.00001", "hep-th/9901001"]
+    assert records[0].title == "Stable Topic Maps" and records[0].meta["labels"] == {
+        "archive": "cs"
+    }
+    data = b"name,text,when\nA Title,An abstract,2020\n"
+    with pytest.raises(InputError, match=r"no title column.*columns are: name, text, when"):
+        tabular.parse(data, "odd.csv")
+    opts = FormatOptions(title_col="NAME", abstract_col="text", year_col="when")
+    (record,), _ = tabular.parse(data, "odd.csv", opts)
+    assert (record.title, record.abstract, record.meta["year"]) == ("A Title", "An abstract", 2020)
+
+
+def test_csv_unclosed_quote_and_bad_bytes():
+    data = b'title,abstract\nGood,Fine abstract\nBad \xff byte,x\nCut,"never closed\n'
+    records, _ = tabular.parse(data, "c.csv")
+    assert [r.problem_code for r in records] == [None, "invalid-encoding", "truncated"]
+    assert records[1].title == "Bad \ufffd byte"
+
+
+def test_parquet_roundtrip(tmp_path):
+    table = pa.table(
+        {
+            "arxiv_id": ["2101.00001v1", None],
+            "title": ["T1", "T2"],
+            "abstract": ["A1", None],
+            "group": ["cs", "math"],
+            "date": pa.array([1609459200000000, None], pa.timestamp("us")),
+            "score": [0.5, float("nan")],
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    records, _ = tabular.parse(buffer.getvalue(), "t.parquet")
+    assert [r.locator for r in records] == ["row 1", "row 2"]
+    assert records[0].meta["arxiv_id"] == "2101.00001" and records[0].meta["date"] == "2021-01-01"
+    assert records[0].meta["labels"] == {"group": "cs", "score": 0.5}
+    assert records[1].abstract is None and records[1].meta["original"]["score"] is None
+    assert_jsonable(records)
+
+
+@pytest.mark.skipif(not PARQUET.exists(), reason="shared corpus not available")
+def test_shared_labelled_parquet():
+    start = time.perf_counter()
+    records, _ = tabular.parse(PARQUET.read_bytes(), PARQUET.as_posix())
+    elapsed = time.perf_counter() - start
+    assert len(records) == 100_877
+    assert all(r.title and r.abstract and r.meta.get("year") for r in records[:1000])
+    assert all("primary_category" in r.meta["labels"] for r in records)
+    assert records[0].meta["arxiv_id"] and records[0].meta["categories"]
+    assert elapsed < 30  # a few seconds normally; generous for a loaded machine
+    json.dumps(records[0].meta)
+
+
+@pytest.mark.skipif(not AI_CSV.exists(), reason="shared corpus not available")
+def test_shared_ai_csv_gz():
+    records, report = registry.parse_file(AI_CSV)
+    assert report.format == "tabular"
+    assert len(records) == 10_000 and not dropped(records)
+
+
+# --- Registry ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("arxiv_query.xml", "arxiv_atom"),
+        ("arxiv_query_truncated.xml", "arxiv_atom"),
+        ("arxiv_snapshot.jsonl", "arxiv_jsonl"),
+        ("openalex_page.json", "openalex"),
+        ("s2_search.json", "semantic_scholar"),
+        ("references.bib", "bibtex"),
+        ("references.ris", "ris"),
+        ("papers.csv", "tabular"),
+        ("papers.tsv", "tabular"),
+    ],
+)
+def test_detect_fixtures(name, expected, tmp_path):
+    data = (FORMATS / name).read_bytes()
+    assert registry.detect(data, name) == expected
+    assert registry.detect(data, "renamed.dat") == expected  # content decides first
+    gz = tmp_path / (name + ".gz")
+    gz.write_bytes(gzip.compress(data))
+    assert registry.read_bytes(gz) == data
+    _, report = registry.parse_file(gz)
+    assert report.format == expected
+
+
+def test_detect_listing_parquet_and_errors(tmp_path):
+    assert registry.detect((DATA / "listing_compact.txt").read_bytes(), "a.txt") == "listing"
+    records, report = registry.parse_file(DATA / "listing_compact.txt")
+    assert report.format == "listing" and records
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"title": ["t"]}), buffer)
+    assert registry.detect(buffer.getvalue(), "no_extension") == "tabular"
+    with pytest.raises(InputError, match="unsupported"):
+        registry.detect(b"\x00\x01binary", "blob.bin")
+    with pytest.raises(InputError, match="JSON with no keys"):
+        registry.detect(b'{"foo": 1}', "x.json")
+    bad = tmp_path / "bad.csv.gz"
+    bad.write_bytes(gzip.compress(b"title\nx\n")[:-8] + b"garbage!")
+    with pytest.raises(InputError, match="corrupt gzip"):
+        registry.read_bytes(bad)
+    with pytest.raises(InputError, match="cannot read"):
+        registry.read_bytes(tmp_path / "missing.csv")
+    unnamed = tmp_path / "export"  # gzip recognised by magic bytes, not by name
+    unnamed.write_bytes(gzip.compress((FORMATS / "references.ris").read_bytes()))
+    assert registry.parse_file(unnamed)[1].format == "ris"
+
+
+# --- Robustness: no exception but LandscapeError escapes a parser -------------------------
+
+PARSERS = [arxiv_atom, arxiv_jsonl, openalex, semantic_scholar, bibtex, ris, tabular]
+
+
+def _survives(module, data: bytes) -> None:
+    try:
+        records, report = module.parse(data, "fuzz.dat")
+    except LandscapeError as exc:
+        str(exc).encode("utf-8")  # messages must be printable
+        return
+    # Everything a parser returns must be writable as UTF-8 JSON (no lone surrogates, no NaN).
+    json.dumps([report.skipped, report.warnings], ensure_ascii=False).encode("utf-8")
+    for r in records:
+        fields = [r.title, r.abstract, r.problem, r.locator, r.meta]
+        json.dumps(fields, ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+@pytest.mark.parametrize("module", PARSERS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=3000))
+def test_parsers_survive_bytes(module, data):
+    _survives(module, data)
+
+
+@pytest.mark.parametrize("module", PARSERS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+@settings(max_examples=150, deadline=None)
+@given(text=st.text())
+def test_parsers_survive_text(module, text):
+    _survives(module, text.encode("utf-8"))
+
+
+@pytest.mark.parametrize("module", PARSERS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+@settings(max_examples=150, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=4000), junk=st.binary(max_size=20))
+def test_parsers_survive_damaged_fixtures(module, cut, junk):
+    # Random input rarely looks like the format; damaged real files reach deeper code.
+    for path in sorted(FORMATS.iterdir()):
+        data = path.read_bytes()
+        _survives(module, data[:cut] + junk + data[cut:])
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=3000))
+def test_detect_survives(data):
+    with contextlib.suppress(LandscapeError):
+        registry.detect(data, "fuzz.dat")
