@@ -16,6 +16,7 @@ import ftfy
 # C0/C1 control characters except tab/newline, which become spaces anyway.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"\s+")
+_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 # Zero-width and BOM characters that survive NFC and break equality of titles.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
@@ -51,6 +52,8 @@ def clean_text(text: str | None) -> str:
 
 
 def _layout(text: str) -> str:
+    if text.isascii():  # no invisible characters to remove; split() collapses spaces
+        return " ".join(_CONTROL_RE.sub(" ", text).split())
     text = _INVISIBLE_RE.sub("", text)
     text = _CONTROL_RE.sub(" ", text)
     return _SPACE_RE.sub(" ", text).strip()
@@ -70,6 +73,9 @@ def title_key(title: str) -> str:
     Returns:
         Lower-case words separated by single spaces.
     """
+    if title.isascii():
+        # Same result as the general path below, without a Python loop per character.
+        return " ".join(_NON_ALNUM_RE.sub(" ", title.lower()).split())
     # Casefold between two NFKD passes: compatibility forms ("𝓐") fold only once
     # decomposed, and folding can create new decomposable characters.
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", title).casefold())

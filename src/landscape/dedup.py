@@ -25,14 +25,14 @@ matched, the rule and the score.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
-_PRIME = np.uint64((1 << 61) - 1)
+_ROWS_PER_BAND = 5
 RULES = ("exact-doi", "exact-arxiv", "exact-title", "fuzzy-title", "near-abstract")
 
 
@@ -92,40 +92,85 @@ class _UnionFind:
         return True
 
 
-def _shingle_matrix(texts: Sequence[str], analyzer: str, n: int) -> sp.csr_matrix:
-    """Binary sparse matrix of hashed shingles, shape (n_texts, 2**30)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
+@dataclass(frozen=True)
+class _Shingles:
+    """Hashed shingles of many texts, CSR-style.
 
-    vec = HashingVectorizer(
-        analyzer=analyzer,
-        ngram_range=(n, n),
-        n_features=2**30,
-        alternate_sign=False,
-        norm=None,
-        binary=True,
-        lowercase=True,
-    )
-    m = vec.transform(texts).tocsr()
-    m.sort_indices()
-    return m
+    Text ``i`` owns ``values[indptr[i]:indptr[i + 1]]``; repeats are allowed (a
+    minimum ignores them) and sets are taken only when a pair is verified.
+    """
+
+    indptr: np.ndarray
+    values: np.ndarray
+
+    def count(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def set_of(self, i: int) -> np.ndarray:
+        return np.unique(self.values[self.indptr[i] : self.indptr[i + 1]])
 
 
-def _minhash(m: sp.csr_matrix, num_perm: int, seed: int = 1) -> np.ndarray:
-    """MinHash signatures of the rows of a binary sparse matrix: (n_rows, num_perm)."""
+def _windows(ids: np.ndarray, lengths: np.ndarray, n: int) -> _Shingles:
+    """Hash every run of ``n`` consecutive ids that stays inside one text."""
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    counts = np.maximum(lengths - n + 1, 0)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    if indptr[-1] == 0:
+        return _Shingles(indptr, np.zeros(0, dtype=np.uint64))
+    # Window start positions: for each text, starts[i] .. starts[i] + counts[i] - 1.
+    first = np.repeat(starts - indptr[:-1], counts) + np.arange(indptr[-1])
+    h = np.zeros(indptr[-1], dtype=np.uint64)
+    ids = ids.astype(np.uint64)
+    for k in range(n):  # polynomial hash with wrapping 64-bit arithmetic
+        h = h * np.uint64(1_000_003) + ids[first + k]
+    return _Shingles(indptr, h)
+
+
+def _char_shingles(texts: Sequence[str], n: int = 3) -> _Shingles:
+    """Byte n-grams of the UTF-8 texts (the texts are title keys: mostly ASCII)."""
+    encoded = [t.encode("utf-8") for t in texts]
+    lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
+    ids = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return _windows(ids, lengths, n)
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _word_shingles(texts: Sequence[str], n: int = 3) -> _Shingles:
+    """Word n-grams of lower-cased texts; word ids in order of first appearance."""
+    import pandas as pd
+
+    words: list[str] = []
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        found = _WORD_RE.findall(text.lower())
+        words.extend(found)
+        lengths[i] = len(found)
+    # factorize hashes in C; ids follow first appearance, so they are reproducible.
+    ids, _ = pd.factorize(pd.Series(words, dtype=object), sort=False)
+    return _windows(np.asarray(ids, dtype=np.int64), lengths, n)
+
+
+def _minhash(sh: _Shingles, num_perm: int, seed: int = 1) -> np.ndarray:
+    """MinHash signatures of shingle sets: uint32 ndarray of shape (n_texts, num_perm).
+
+    Each permutation is a multiply-shift hash of the shingle hash, (a * x) >> 32
+    with ``a`` odd, in wrapping 64-bit arithmetic: universal, and without the
+    modulo that would cost most of the time.
+    """
     rng = np.random.default_rng(seed)
-    a = rng.integers(1, int(_PRIME) - 1, num_perm, dtype=np.uint64)
-    b = rng.integers(0, int(_PRIME) - 1, num_perm, dtype=np.uint64)
-    n = m.shape[0]
-    sig = np.full((n, num_perm), np.iinfo(np.uint64).max, dtype=np.uint64)
-    nonempty = np.diff(m.indptr) > 0
+    a = rng.integers(1, 2**63 - 1, num_perm, dtype=np.uint64) | np.uint64(1)
+    n = len(sh.indptr) - 1
+    sig = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    nonempty = sh.count() > 0
     if not nonempty.any():
         return sig
-    starts = m.indptr[:-1][nonempty]
-    x = m.indices.astype(np.uint64)
-    # Products wrap modulo 2**64 before the prime: not an exact universal family,
-    # but a fixed, well-mixed one, which is all LSH banding needs.
-    for j in range(num_perm):  # one permutation at a time keeps memory at O(nnz)
-        h = (a[j] * x + b[j]) % _PRIME
+    starts = sh.indptr[:-1][nonempty]
+    shift = np.uint64(32)
+    for j in range(num_perm):  # one permutation at a time keeps memory at O(shingles)
+        h = ((a[j] * sh.values) >> shift).astype(np.uint32)
         sig[nonempty, j] = np.minimum.reduceat(h, starts)
     return sig
 
@@ -137,14 +182,19 @@ def _lsh_pairs(
     pairs: set[tuple[int, int]] = set()
     idx = np.flatnonzero(valid)
     for band in range(bands):
-        block = np.ascontiguousarray(sig[idx, band * rows : (band + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        block = sig[idx, band * rows : (band + 1) * rows]
+        # One 64-bit key per band (hash of its rows); equal keys share a bucket.
+        keys = np.zeros(len(idx), dtype=np.uint64)
+        for r in range(rows):
+            keys = keys * np.uint64(0x100000001B3) + block[:, r].astype(np.uint64)
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
-        bounds = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        for group in np.split(order, bounds):
-            if 1 < len(group) <= max_bucket:
-                members = sorted(idx[group].tolist())
+        starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
+        sizes = np.diff(np.append(starts, len(order)))
+        # Only buckets of 2..max_bucket matter; visiting just those keeps this O(n).
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+            if size <= max_bucket:
+                members = sorted(idx[order[start : start + size]].tolist())
                 pairs.update(
                     (members[i], members[j])
                     for i in range(len(members))
@@ -162,12 +212,32 @@ def _series_difference(a: str, b: str) -> bool:
     return any(t.isdigit() or t in _ROMAN or len(t) == 1 for t in diff)
 
 
-def _jaccard(m: sp.csr_matrix, i: int, j: int) -> float:
-    a = m.indices[m.indptr[i] : m.indptr[i + 1]]
-    b = m.indices[m.indptr[j] : m.indptr[j + 1]]
+def _jaccard(sh: _Shingles, i: int, j: int) -> float:
+    a, b = sh.set_of(i), sh.set_of(j)
     inter = len(np.intersect1d(a, b, assume_unique=True))
     union = len(a) + len(b) - inter
     return inter / union if union else 0.0
+
+
+def _likely(pairs: set[tuple[int, int]], sig: np.ndarray, min_jaccard: float) -> list:
+    """Candidate pairs whose signatures agree on at least ``min_jaccard`` of entries.
+
+    The share of equal MinHash values estimates the Jaccard similarity; pairs far
+    below any threshold are dropped before the slower exact comparison.
+    """
+    if not pairs:
+        return []
+    arr = np.array(sorted(pairs), dtype=np.int64)
+    agree = (sig[arr[:, 0]] == sig[arr[:, 1]]).mean(axis=1)
+    return [tuple(p) for p in arr[agree >= min_jaccard].tolist()]
+
+
+def _title_similarity(a: str, b: str, threshold: float) -> float:
+    """Difflib ratio, after its cheap upper bounds rule most pairs out."""
+    sm = difflib.SequenceMatcher(None, a, b)
+    if sm.real_quick_ratio() < threshold or sm.quick_ratio() < threshold:
+        return 0.0
+    return sm.ratio()
 
 
 def find_duplicates(
@@ -222,21 +292,21 @@ def find_duplicates(
     exact(title_keys, "exact-title", check=True)
 
     if n > 1:
-        shingles = _shingle_matrix(abstracts, "word", 3)
-        valid = np.diff(shingles.indptr) >= opts.min_abstract_shingles
-        # 8 rows per band: candidates mostly above Jaccard ~0.75, verified exactly.
-        bands = max(1, opts.num_perm // 8)
-        titles = _shingle_matrix(title_keys, "char", 3)
-        t_pairs = _lsh_pairs(
-            _minhash(titles, opts.num_perm), bands, np.diff(titles.indptr) > 0, opts.max_bucket
-        )
-        for i, j in sorted(t_pairs):
+        shingles = _word_shingles(abstracts)
+        valid = shingles.count() >= opts.min_abstract_shingles
+        # 5 rows per band, 12 bands: a pair at Jaccard 0.8 becomes a candidate with
+        # probability 0.99, one at 0.3 with 0.03; candidates are verified exactly.
+        bands = max(1, opts.num_perm // _ROWS_PER_BAND)
+        titles = _char_shingles(title_keys)
+        title_sig = _minhash(titles, opts.num_perm)
+        t_pairs = _lsh_pairs(title_sig, bands, titles.count() > 0, opts.max_bucket)
+        for i, j in _likely(t_pairs, title_sig, 0.5):
             if title_keys[i] == title_keys[j] or conflict(i, j):
                 continue
             yi, yj = years[i], years[j]
             if yi and yj and abs(int(yi) - int(yj)) > opts.max_year_gap:
                 continue
-            score = difflib.SequenceMatcher(None, title_keys[i], title_keys[j]).ratio()
+            score = _title_similarity(title_keys[i], title_keys[j], opts.title_threshold)
             if score < opts.title_threshold:
                 continue
             # "Part I" / "Part II", "type C" / "type D", "Isomorphic" / "Isometric":

@@ -176,9 +176,12 @@ def build_corpus(
                 break
 
     out = []
+    local_of = {g: k for k, g in enumerate(valid)}
     for first, group_members in members.items():
         everyone = sorted(group_members + extra.get(first, []))
-        out.append(_merge(first, group_members, everyone, records, cleaned, rows, links, valid))
+        out.append(
+            _merge(first, group_members, everyone, records, cleaned, rows, links, valid, local_of)
+        )
     label_names = list(dict.fromkeys(k for r in records for k in (r.meta.get("labels") or {})))
     corpus = pd.DataFrame(out, columns=CORPUS_COLUMNS + label_names)
     corpus["year"] = corpus["year"].astype("Int64")
@@ -198,6 +201,7 @@ def _merge(
     rows: list[dict[str, Any]],
     links: dict[int, Any],
     valid: list[int],
+    local_of: dict[int, int],
 ) -> dict[str, Any]:
     """One corpus row for a group; updates the group's ledger rows."""
     group_members = sorted(group_members)
@@ -205,7 +209,6 @@ def _merge(
     doi = next((cleaned[j]["doi"] for j in group_members if cleaned[j]["doi"]), None)
     arxiv = next((cleaned[j]["arxiv_id"] for j in group_members if cleaned[j]["arxiv_id"]), None)
     doc_id = doc_id_for(doi, arxiv, cleaned[first]["key"])
-    local_of = {g: k for k, g in enumerate(valid)}
     for j in group_members:
         rows[j]["doc_id"] = doc_id
         if j == first:
