@@ -25,7 +25,7 @@ def test_run_ingests_and_fits_with_config_paths(tmp_path, monkeypatch, themes):
         '[paths]\nraw = "raw"\nprocessed = "proc"\ninterim = "cache"\nruns = "runs"\n'
     )
     monkeypatch.chdir(tmp_path)
-    assert main(["run", "--config", "cfg.toml", "--name", "t1"]) == 0
+    assert main(["run", "--config", "cfg.toml", "--name", "t1", "--no-report"]) == 0
     assert len(pd.read_parquet(tmp_path / "proc" / "corpus.parquet")) == len(themes)
     docs = pd.read_parquet(tmp_path / "runs" / "t1" / "documents.parquet")
     assert len(docs) == len(themes)

@@ -225,6 +225,35 @@ def fit_cmd(
     )
 
 
+def run_report(config: Config, run: Path, out_dir: Path | None = None) -> None:
+    """Build the reports of a run and print where they went."""
+    from landscape.report.build import build_report
+
+    started = time.perf_counter()
+    target = out_dir or Path(config.paths.reports)
+    done = build_report(
+        run, target, processed_dir=config.paths.processed, interim_dir=config.paths.interim,
+        raw_dir=config.paths.raw,
+    )  # fmt: skip
+    for warning in done["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(
+        f"wrote {target}/index.html, map.html, {len(done['pages'])} notebook pages and "
+        f"{len(done['figures'])} static figures in {time.perf_counter() - started:.1f} s",
+        highlight=False,
+    )
+
+
+@app.command("report")
+def report_cmd(
+    run: Annotated[Path, typer.Option(help="Run folder.")] = Path("runs/default"),
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Report folder.")] = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Render the notebooks, the standalone map, static figures and index.html of a run."""
+    run_report(load_config(config_file), run, out_dir)
+
+
 @app.command("run")
 def run_cmd(
     config_file: ConfigOpt = None,
@@ -232,14 +261,17 @@ def run_cmd(
     name: Annotated[str, typer.Option(help="Run name: the run goes to runs/NAME.")] = "default",
     seed: SeedOpt = None,
     stability: StabilityOpt = None,
+    report: Annotated[bool, typer.Option(help="Also build the reports.")] = True,
 ) -> None:
-    """Run the whole pipeline: ingest the sources, then fit topics and the map."""
+    """Run the whole pipeline: ingest, fit topics and the map, build the reports."""
     config = load_config(config_file)
     config = override(config, "topics", seed=seed, stability_runs=stability)
     target = run_dir(config, name)  # checked before any work is done
     processed = Path(config.paths.processed)
     run_ingest([raw or Path(config.paths.raw)], processed, config)
     run_fit(processed / "corpus.parquet", target, config)
+    if report:
+        run_report(config, target)
 
 
 def run_dir(config: Config, name: str) -> Path:

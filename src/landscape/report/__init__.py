@@ -1,0 +1,1 @@
+"""Shareable reports of a fitted landscape (self-contained HTML pages)."""

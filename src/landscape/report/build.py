@@ -1,0 +1,155 @@
+"""Build every report of a run: rendered notebooks, the standalone map, static figures, index.
+
+``build_report`` is what ``landscape report`` (and so ``make report``) runs. It
+reads the artifacts of a fitted run and the corpus, and writes into ``reports/``:
+
+- ``NN-name.html``: every notebook of ``notebooks/``, executed with papermill on
+  this run and rendered to one self-contained HTML file each;
+- ``map.html``: the document map alone, with search and a side panel;
+- ``figures/NAME.png`` and ``.svg``: every figure, at print size;
+- ``index.html``: links to all of them, with a summary of the corpus and the run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from landscape import maps
+from landscape.embed import corpus_texts, embed_texts
+from landscape.errors import LandscapeError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunArtifacts:
+    """The tables of a fitted run and its corpus."""
+
+    documents: pd.DataFrame
+    topics: pd.DataFrame
+    hierarchy: pd.DataFrame
+    metrics: dict[str, Any]
+    provenance: dict[str, Any]
+    corpus: pd.DataFrame
+
+
+def load_run(run_dir: str | os.PathLike[str], corpus_path: str | os.PathLike[str]) -> RunArtifacts:
+    """Read a run folder written by :func:`landscape.pipeline.write_run`.
+
+    Raises:
+        LandscapeError: The folder is not a complete run, or the corpus is missing.
+    """
+    run = Path(run_dir)
+    if not (run / "documents.parquet").exists():
+        raise LandscapeError(
+            f"{run}: not a complete run (no documents.parquet); run `landscape fit`"
+        )
+    if not Path(corpus_path).exists():
+        raise LandscapeError(f"{corpus_path}: corpus not found; run `landscape ingest`")
+    return RunArtifacts(
+        documents=pd.read_parquet(run / "documents.parquet"),
+        topics=pd.read_parquet(run / "topics.parquet"),
+        hierarchy=pd.read_parquet(run / "hierarchy.parquet"),
+        metrics=json.loads((run / "metrics.json").read_text(encoding="utf-8")),
+        provenance=json.loads((run / "provenance.json").read_text(encoding="utf-8")),
+        corpus=pd.read_parquet(corpus_path),
+    )
+
+
+def run_figures(
+    art: RunArtifacts, cache_dir: str | os.PathLike[str] | None
+) -> dict[str, go.Figure]:
+    """Every figure of a run, by file stem.
+
+    The similarity figure needs the document embeddings: they come from the
+    cache (the run just embedded the corpus), and it is left out if the model
+    used by the run cannot be loaded.
+    """
+    docs, corpus, topics = art.documents, art.corpus, art.topics
+    figures = {
+        # At print size the legend would squeeze the map; the labels on it suffice.
+        "document_map": maps.document_map(docs, corpus, topics).update_layout(showlegend=False),
+        "topic_sizes": maps.topic_sizes(topics),
+        "topic_hierarchy": maps.topic_hierarchy(art.hierarchy, topics),
+        "source_comparison": maps.source_comparison(docs, corpus),
+    }
+    date_col = next((c for c in ("date", "year") if c in corpus and corpus[c].notna().any()), None)
+    if date_col is not None:
+        figures["topics_over_time"] = maps.topics_over_time(docs, corpus, date_col=date_col)
+    try:
+        aligned = corpus.set_index("doc_id").loc[docs["doc_id"]].reset_index()
+        vectors, _ = embed_texts(
+            corpus_texts(aligned), art.provenance.get("model", "all-MiniLM-L6-v2"), cache_dir
+        )
+        sim, ids = maps.topic_similarity_matrix(vectors, docs)
+        figures["topic_similarity"] = maps.topic_similarity(sim, topics, topic_ids=ids)
+    except LandscapeError as exc:
+        log.warning("topic similarity figure skipped: %s", exc)
+    return figures
+
+
+def build_report(
+    run_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    processed_dir: str | os.PathLike[str] = "data/processed",
+    interim_dir: str | os.PathLike[str] = "data/interim",
+    raw_dir: str | os.PathLike[str] = "data/raw",
+    notebook_dir: str | os.PathLike[str] | None = "notebooks",
+    static: bool = True,
+) -> dict[str, Any]:
+    """Write every report of a run into ``out_dir``.
+
+    Args:
+        run_dir: The fitted run (``runs/NAME``).
+        out_dir: Report folder (``reports``).
+        processed_dir: Folder of ``corpus.parquet`` and ``ingest_report.json``.
+        interim_dir: Folder of the embedding cache.
+        raw_dir: Source folder (notebook 01 re-reads it).
+        notebook_dir: Notebooks to execute and render; ``None`` skips them.
+        static: Also write PNG and SVG figures to ``out_dir/figures``.
+
+    Returns:
+        ``{"map", "pages", "figures", "index", "warnings"}``: the paths written and
+        any step that was skipped, with its reason.
+    """
+    from landscape.report.notebooks import notebook_parameters, render_notebooks, write_index
+    from landscape.report.standalone import write_map_html
+    from landscape.report.static import write_static_figures
+
+    run = Path(run_dir)
+    out = Path(out_dir)
+    art = load_run(run, Path(processed_dir) / "corpus.parquet")
+    warnings: list[str] = []
+    done: dict[str, Any] = {"warnings": warnings, "figures": [], "pages": []}
+    done["map"] = write_map_html(art.documents, art.corpus, art.topics, art.provenance,
+                                 out / "map.html")  # fmt: skip
+    if notebook_dir is not None:
+        params = notebook_parameters(
+            raw_dir=raw_dir, processed_dir=processed_dir, interim_dir=interim_dir,
+            runs_dir=run.parent, run_name=run.name, seed=art.provenance.get("seed", 42),
+            model=art.provenance.get("model", "all-MiniLM-L6-v2"),
+        )  # fmt: skip
+        done["pages"] = render_notebooks(notebook_dir, out, params)
+    if static:
+        figures = run_figures(art, Path(interim_dir) / "embeddings")
+        try:
+            done["figures"] = write_static_figures(figures, out / "figures")
+        except LandscapeError as exc:
+            warnings.append(f"static figures skipped: {exc}")
+    summary_path = Path(processed_dir) / "ingest_report.json"
+    summary = (
+        json.loads(summary_path.read_text(encoding="utf-8"))["summary"]
+        if summary_path.exists()
+        else {}
+    )
+    done["index"] = write_index(out, done["pages"], summary, art.metrics, art.provenance)
+    return done
