@@ -107,3 +107,16 @@ def test_corpus_texts_joins_title_and_abstract(themes):
     texts = embed.corpus_texts(themes.head(2))
     assert texts[0].startswith(themes.title.iloc[0] + ". ")
     assert texts[0].endswith(themes.abstract.iloc[0])
+
+
+def test_bf16_agrees_with_fp32_and_is_cached_apart(tmp_path):
+    fp32, _ = embed.embed_texts(TEXTS, cache_dir=tmp_path)
+    bf16, stats = embed.embed_texts(TEXTS, cache_dir=tmp_path, precision="bf16")
+    assert stats.n_computed == len(TEXTS)  # not served from the fp32 cache
+    np.testing.assert_allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+    assert (fp32 * bf16).sum(axis=1).min() > 0.99
+    assert embed.model_identity(embed.DEFAULT_MODEL, "bf16") != embed.model_identity(
+        embed.DEFAULT_MODEL
+    )
+    with pytest.raises(LandscapeError, match="precision"):
+        embed.encode(TEXTS, precision="int3")

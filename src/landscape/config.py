@@ -89,11 +89,16 @@ class EmbedConfig:
             BERTopic's, is bundled and works offline.
         batch_size: Texts per forward pass.
         cache: Read and fill the on-disk cache under ``paths.interim``.
+        precision: ``"fp32"`` (default, the reference) or ``"bf16"`` (about 2.4x
+            faster on CPUs with AVX-512 BF16; mean cosine to fp32 > 0.999 and 99.6%
+            of 10 nearest neighbours shared on the default corpus; slower on CPUs
+            without BF16, hence opt-in).
     """
 
     model: str = "all-MiniLM-L6-v2"
     batch_size: int = 32
     cache: bool = True
+    precision: str = "fp32"
 
 
 @dataclass(frozen=True)

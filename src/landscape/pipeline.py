@@ -207,8 +207,9 @@ def fit(
         if embeddings is None:
             cache_dir = Path(config.paths.interim) / "embeddings" if config.embed.cache else None
             embeddings, stats = embed_texts(
-                texts, config.embed.model, cache_dir, config.embed.batch_size, progress
-            )
+                texts, config.embed.model, cache_dir, config.embed.batch_size, progress,
+                config.embed.precision,
+            )  # fmt: skip
             embed_info = {"source": "model", **dataclasses.asdict(stats)}
         else:
             embeddings = np.asarray(embeddings, dtype=np.float32)

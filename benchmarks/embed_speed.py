@@ -1,0 +1,69 @@
+"""CPU embedding throughput and agreement with the fp32 reference (issue 6 figures).
+
+Embeds the default corpus (data/processed/corpus.parquet; run `make report` first)
+with all-MiniLM-L6-v2 in each precision, without the cache, and reports papers per
+second and, for each faster path, its agreement with fp32: mean cosine of the
+vectors and the share of 10 nearest neighbours kept (targets: >= 0.99, >= 0.95).
+
+Usage: python benchmarks/embed_speed.py [--n 682] [--batch-size 32] [--out benchmarks/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from landscape.embed import PRECISIONS, corpus_texts, encode, load_encoder
+
+
+def knn_overlap(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
+    def knn(x):
+        s = x @ x.T
+        np.fill_diagonal(s, -np.inf)
+        return np.argsort(-s, axis=1)[:, :k]
+
+    ka, kb = knn(a), knn(b)
+    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(ka, kb, strict=True)]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=0, help="papers (0: all)")
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--out", default="benchmarks/results")
+    args = ap.parse_args()
+    corpus = pd.read_parquet("data/processed/corpus.parquet")
+    texts = corpus_texts(corpus.head(args.n) if args.n else corpus)
+    model = load_encoder("all-MiniLM-L6-v2", device="cpu")
+    encode(texts[:8], model)  # warm-up: first call pays one-off costs
+    res = {"papers": len(texts), "batch_size": args.batch_size, "cpus": os.cpu_count()}
+    vectors = {}
+    for precision in PRECISIONS:
+        encode(texts[:8], model, precision=precision)
+        t0 = time.perf_counter()
+        vectors[precision] = encode(texts, model, args.batch_size, precision=precision)
+        seconds = time.perf_counter() - t0
+        res[precision] = {
+            "seconds": round(seconds, 1),
+            "papers_per_s": round(len(texts) / seconds, 1),
+        }
+        if precision != "fp32":
+            ref = vectors["fp32"]
+            res[precision]["mean_cosine_to_fp32"] = round(
+                float((ref * vectors[precision]).sum(axis=1).mean()), 5
+            )
+            res[precision]["knn10_overlap"] = round(knn_overlap(ref, vectors[precision]), 4)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "embed_speed.json").write_text(json.dumps(res, indent=2))
+    print(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    main()
