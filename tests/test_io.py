@@ -28,3 +28,26 @@ def test_write_json_is_sorted_and_creates_folders(tmp_path):
     path = write_json(tmp_path / "x" / "y.json", {"b": 1, "a": "é"})
     text = path.read_text(encoding="utf-8")
     assert text.index('"a"') < text.index('"b"') and "é" in text
+
+
+def test_folder_lock_excludes_a_second_writer(tmp_path):
+    from landscape.errors import LandscapeError
+    from landscape.io import folder_lock
+
+    with folder_lock(tmp_path / "run"):
+        with (
+            pytest.raises(LandscapeError, match="in use by another landscape run"),
+            folder_lock(tmp_path / "run"),
+        ):
+            pass
+        (tmp_path / "run" / "x").write_text("1")
+    with folder_lock(tmp_path / "run"):  # released: usable again
+        pass
+
+
+def test_folder_lock_leaves_no_empty_folder(tmp_path):
+    from landscape.io import folder_lock
+
+    with pytest.raises(RuntimeError), folder_lock(tmp_path / "new"):
+        raise RuntimeError("failed before writing")
+    assert not (tmp_path / "new").exists()

@@ -21,6 +21,7 @@ from rich.table import Table
 from landscape.config import Config, load_config, override
 from landscape.errors import LandscapeError
 from landscape.ingest import IngestResult, discover, ingest, write_ingest
+from landscape.io import folder_lock
 
 app = typer.Typer(
     add_completion=False,
@@ -98,7 +99,8 @@ def run_ingest(paths: list[Path], out_dir: Path, config: Config) -> IngestResult
             result = ingest(paths, config.ingest, lambda _p, n: progress.advance(task, n))
     else:
         result = ingest(paths, config.ingest)
-    written = write_ingest(result, out_dir)
+    with folder_lock(out_dir):
+        written = write_ingest(result, out_dir)
     _print_summary(result, time.perf_counter() - started)
     console.print(f"wrote {written['corpus']} and {written['ledger']}", highlight=False)
     return result
@@ -171,8 +173,9 @@ def run_fit(
     corpus = _read_corpus(corpus_path)
     embeddings = load_embeddings(embeddings_path, len(corpus)) if embeddings_path else None
     started = time.perf_counter()
-    result = fit(corpus, embeddings=embeddings, config=config, progress=True)
-    write_run(result, out_dir)
+    with folder_lock(out_dir):
+        result = fit(corpus, embeddings=embeddings, config=config, progress=True)
+        write_run(result, out_dir)
     m = result.metrics
     table = Table(title=f"fit: {len(corpus)} papers in {time.perf_counter() - started:.1f} s")
     table.add_column("measure")
@@ -231,10 +234,11 @@ def run_report(config: Config, run: Path, out_dir: Path | None = None) -> None:
 
     started = time.perf_counter()
     target = out_dir or Path(config.paths.reports)
-    done = build_report(
-        run, target, processed_dir=config.paths.processed, interim_dir=config.paths.interim,
-        raw_dir=config.paths.raw,
-    )  # fmt: skip
+    with folder_lock(target):
+        done = build_report(
+            run, target, processed_dir=config.paths.processed, interim_dir=config.paths.interim,
+            raw_dir=config.paths.raw,
+        )  # fmt: skip
     for warning in done["warnings"]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(
@@ -252,6 +256,29 @@ def report_cmd(
 ) -> None:
     """Render the notebooks, the standalone map, static figures and index.html of a run."""
     run_report(load_config(config_file), run, out_dir)
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="Words to look for, in plain language.")],
+    k: Annotated[int, typer.Option("-k", help="How many papers.")] = 10,
+    run: Annotated[Path, typer.Option(help="Run folder.")] = Path("runs/default"),
+    config_file: ConfigOpt = None,
+) -> None:
+    """Find the papers nearest to a query by embedding (the run's model)."""
+    from landscape.search import search
+
+    config = load_config(config_file)
+    hits = search(
+        query, k, run=run, corpus_path=Path(config.paths.processed) / "corpus.parquet",
+        cache_dir=Path(config.paths.interim) / "embeddings",
+    )  # fmt: skip
+    table = Table(title=f"{len(hits)} papers nearest to {query!r}")
+    for col in ("rank", "score", "topic_label", "title"):
+        table.add_column(col)
+    for row in hits.itertuples():
+        table.add_row(str(row.rank), f"{row.score:.3f}", row.topic_label, row.title)
+    out.print(table)
 
 
 @app.command("run")

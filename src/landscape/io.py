@@ -82,3 +82,48 @@ def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold an exclusive lock on an output folder for the length of a block.
+
+    Two runs writing the same folder at once would interleave their artifacts;
+    the second one stops at once with a message naming the folder and the process
+    that holds it. The lock is an ``fcntl`` lock on ``FOLDER/.lock``: the system
+    releases it when the process ends, even when killed, so a crash never leaves
+    a stale lock behind.
+
+    Raises:
+        LandscapeError: Another process holds the lock.
+    """
+    import fcntl
+
+    from landscape.errors import LandscapeError
+
+    path = Path(folder)
+    created = not path.exists()
+    path.mkdir(parents=True, exist_ok=True)
+    lock_path = path / ".lock"
+    fh = open(lock_path, "a+")  # noqa: SIM115 - held open for the whole block
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise LandscapeError(
+                f"{path}: in use by another landscape run ({holder}); "
+                "wait for it to finish or write elsewhere (--out)"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield path
+    finally:
+        fh.close()
+        # A step that failed before writing anything leaves no folder behind.
+        if created and [p.name for p in path.iterdir()] == [".lock"]:
+            lock_path.unlink(missing_ok=True)
+            path.rmdir()

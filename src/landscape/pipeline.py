@@ -331,6 +331,9 @@ def write_run(result: FitResult, out_dir: str | os.PathLike[str]) -> dict[str, P
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # documents.parquet marks a complete run: remove it first, so a write that is
+    # killed half-way never leaves an old marker beside new, partial artifacts.
+    (out / "documents.parquet").unlink(missing_ok=True)
     paths = {
         "topics": write_parquet(out / "topics.parquet", result.topics),
         "hierarchy": write_parquet(out / "hierarchy.parquet", result.hierarchy),

@@ -1,0 +1,102 @@
+"""Killed runs leave nothing a later step would trust; concurrent runs do not mix."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from landscape.pipeline import fit, write_run
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
+CLI = [sys.executable, "-c", "import sys; from landscape.cli import main; sys.exit(main())"]
+
+
+@pytest.fixture(scope="module")
+def fit_inputs(themes, theme_embeddings, tmp_path_factory):
+    root = tmp_path_factory.mktemp("kill")
+    themes.to_parquet(root / "corpus.parquet")
+    np.save(root / "emb.npy", theme_embeddings)
+    reference = root / "reference"
+    # The uninterrupted run is the same command, so inputs are bit for bit the same.
+    done = subprocess.run(_fit_args(root, reference), capture_output=True, text=True, env=ENV)
+    assert done.returncode == 0, done.stderr
+    return root, reference
+
+
+def _fit_args(root, out):
+    return [
+        *CLI,
+        "fit",
+        "--corpus",
+        str(root / "corpus.parquet"),
+        "--out",
+        str(out),
+        "--embeddings",
+        str(root / "emb.npy"),
+    ]
+
+
+@pytest.mark.parametrize("delay", [0.5, 3.0, 6.0])
+def test_sigkill_during_fit_then_rerun_matches_uninterrupted(fit_inputs, tmp_path, delay):
+    root, reference = fit_inputs
+    out = tmp_path / "run"
+    # A complete older run is there first: a killed rewrite must not leave it
+    # looking complete beside new partial files.
+    write_run(fit(*_themes_and_embeddings(root), seed=7), out)
+    old = _generation(out)
+    new = _generation(reference)
+    proc = subprocess.Popen(
+        _fit_args(root, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    leftovers = [p.name for p in out.iterdir() if p.name.endswith(".tmp")] if out.exists() else []
+    if (out / "documents.parquet").exists():
+        # A complete run is there: the old one (killed before it wrote) or the new
+        # one (killed after), never a mix of the two generations.
+        generation = next(
+            g for g in (old, new) if (out / "documents.parquet").read_bytes() == g["documents"]
+        )
+        for name in ("topics.parquet", "hierarchy.parquet"):
+            assert (out / name).read_bytes() == generation[name.split(".")[0]]
+    # Temporary files may remain after a kill, but never under a final name.
+    assert all(name.startswith(".") for name in leftovers)
+    rerun = subprocess.run(_fit_args(root, out), capture_output=True, text=True, env=ENV)
+    assert rerun.returncode == 0, rerun.stderr
+    for name in ("documents.parquet", "topics.parquet", "hierarchy.parquet"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes()
+
+
+def _generation(folder):
+    return {n: (folder / f"{n}.parquet").read_bytes() for n in ("documents", "topics", "hierarchy")}
+
+
+def _themes_and_embeddings(root):
+    import pandas as pd
+
+    return pd.read_parquet(root / "corpus.parquet"), np.load(root / "emb.npy")
+
+
+def test_second_concurrent_fit_stops_with_a_clear_message(fit_inputs, tmp_path):
+    root, _ = fit_inputs
+    out = tmp_path / "run"
+    first = subprocess.Popen(
+        _fit_args(root, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
+    )
+    try:
+        for _ in range(100):  # wait until the first run holds the lock
+            if (out / ".lock").exists() and (out / ".lock").read_text().startswith("pid"):
+                break
+            time.sleep(0.1)
+        second = subprocess.run(_fit_args(root, out), capture_output=True, text=True, env=ENV)
+    finally:
+        first.wait(timeout=300)
+    assert first.returncode == 0
+    assert second.returncode == 1
+    assert "in use by another landscape run" in second.stderr
+    assert "Traceback" not in second.stderr
