@@ -108,6 +108,19 @@ def corpus_texts(corpus: pd.DataFrame) -> list[str]:
     return [f"{t}. {a}" if a else t for t, a in zip(titles, abstracts, strict=True)]
 
 
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows left as they are); a new array.
+
+    Args:
+        vectors: ndarray of shape (n, dim).
+
+    Returns:
+        ndarray of the same shape and dtype.
+    """
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms).astype(vectors.dtype)
+
+
 def text_digest(text: str) -> bytes:
     """Return the 32-byte SHA-256 of a text (the cache key within a model)."""
     return hashlib.sha256(text.encode("utf-8")).digest()
@@ -280,8 +293,7 @@ def encode(
         )
     vectors = np.asarray(vectors, dtype=np.float32)
     # Normalised again in fp32: bf16 normalisation leaves norms a little off 1.
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
+    return l2_normalize(vectors)
 
 
 def embed_texts(
@@ -370,5 +382,4 @@ def load_embeddings(path: str | os.PathLike[str], n_docs: int) -> np.ndarray:
     arr = arr.astype(np.float32)
     if not np.isfinite(arr).all():
         raise LandscapeError(f"{path}: contains NaN or infinite values")
-    norms = np.linalg.norm(arr, axis=1, keepdims=True)
-    return arr / np.where(norms == 0, 1, norms)
+    return l2_normalize(arr)

@@ -32,7 +32,7 @@ import pandas as pd
 
 from landscape import cluster, quality
 from landscape.config import Config, TopicsConfig
-from landscape.embed import corpus_texts, embed_texts
+from landscape.embed import corpus_texts, embed_texts, l2_normalize
 from landscape.errors import ConfigError, CorpusTooSmallError, LandscapeError
 from landscape.io import write_json, write_parquet
 from landscape.topics import build_topics, tokenize_for_coherence
@@ -218,8 +218,7 @@ def fit(
                     f"embeddings of shape {embeddings.shape} do not align with "
                     f"{len(corpus)} corpus rows"
                 )
-            norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
-            embeddings = embeddings / np.where(norms == 0, 1, norms)
+            embeddings = l2_normalize(embeddings)
 
     with timer.stage("cluster"):
         clustering, knn = cluster_embeddings(embeddings, cfg, cfg.seed)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from landscape.embed import l2_normalize
 from landscape.maps._style import (
     _SMALL_FONT,
     LINE_COLOR,
@@ -289,8 +290,7 @@ def topic_similarity_matrix(
         raise ValueError(
             f"embeddings of shape {emb.shape} do not align with {len(documents)} documents"
         )
-    norms = np.linalg.norm(emb, axis=1, keepdims=True)
-    emb = emb / np.where(norms == 0, 1, norms)
+    emb = l2_normalize(emb)
     labels = documents["topic"].to_numpy(dtype=np.int64)
     topic_ids = sorted(int(t) for t in set(labels.tolist()) if t >= 0)
     if not topic_ids:
