@@ -72,15 +72,6 @@ def test_umap_hdbscan_runs_on_the_shared_graph():
     assert label_agreement(result.labels, truth)["ari"] > 0.8
 
 
-def test_umap_layout_shape_and_determinism():
-    x, _ = blobs()
-    knn = cluster.knn_graph(x, 10)
-    a = cluster.umap_layout(knn, seed=1)
-    b = cluster.umap_layout(knn, seed=1)
-    assert a.shape == (len(x), 2) and np.isfinite(a).all()
-    np.testing.assert_array_equal(a, b)
-
-
 def test_reduce_outliers_reaches_target_without_mutating_input():
     x, truth = blobs()
     labels = truth.copy()

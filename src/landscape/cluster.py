@@ -20,11 +20,14 @@ UMAP + HDBSCAN remains available (``method="hdbscan"``) for comparison.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+# Re-exported: they lived here before landscape.layout existed.
+from landscape.layout import fuzzy_graph as fuzzy_graph
+from landscape.layout import umap_layout as umap_layout
 
 
 @dataclass(frozen=True)
@@ -101,24 +104,6 @@ def knn_graph(embeddings: np.ndarray, k: int, seed: int = 0, exact_max: int = 30
     index = NNDescent(x, metric="cosine", n_neighbors=k, random_state=seed, n_jobs=1)
     ind, dist = index.neighbor_graph
     return Knn(ind.astype(np.int64), dist.astype(np.float32))
-
-
-def fuzzy_graph(knn: Knn, seed: int = 0) -> sp.csr_matrix:
-    """UMAP's fuzzy simplicial set of the kNN graph: symmetric, weights in (0, 1]."""
-    from umap.umap_ import fuzzy_simplicial_set
-
-    n, k = knn.indices.shape
-    graph, _, _ = fuzzy_simplicial_set(
-        X=np.zeros((n, 1), dtype=np.float32),  # unused when the kNN is given
-        n_neighbors=k,
-        random_state=np.random.RandomState(seed),
-        metric="cosine",
-        knn_indices=knn.indices,
-        knn_dists=knn.distances,
-    )
-    graph = graph.tocsr()
-    graph.eliminate_zeros()
-    return graph
 
 
 def _leiden(
@@ -279,40 +264,6 @@ def umap_hdbscan(knn: Knn, seed: int, min_topic_size: int, n_components: int = 5
     labels = _canonical(np.where(model.labels_ < 0, -1, model.labels_), 1)
     labels[model.labels_ < 0] = -1
     return Clustering(labels, np.asarray(model.probabilities_, dtype=np.float64), 0)
-
-
-def umap_layout(knn: Knn, seed: int, n_components: int = 2, min_dist: float = 0.1) -> np.ndarray:
-    """UMAP embedding from a precomputed cosine kNN graph.
-
-    Args:
-        knn: The graph (its k is UMAP's ``n_neighbors``).
-        seed: UMAP's random state (fixes the layout; UMAP then runs single-threaded).
-        n_components: Output dimensions.
-        min_dist: How tightly UMAP packs points.
-
-    Returns:
-        float32 ndarray of shape (n_docs, n_components).
-    """
-    import umap
-
-    n, k = knn.indices.shape
-    if n <= n_components + 1:
-        raise ValueError(f"cannot lay out {n} documents in {n_components} dimensions")
-    with warnings.catch_warnings():
-        # Without a search index UMAP cannot transform new points; we never ask it to.
-        warnings.filterwarnings("ignore", message=".*knn_search_index.*")
-        reducer = umap.UMAP(
-            n_neighbors=k,
-            n_components=n_components,
-            metric="cosine",
-            min_dist=min_dist,
-            random_state=seed,
-            n_jobs=1,  # a seeded UMAP is single-threaded anyway
-            precomputed_knn=(knn.indices, knn.distances, None),
-            init="spectral" if n > 3 * k else "random",
-        )
-        dummy = np.zeros((n, 1), dtype=np.float32)  # unused: the kNN is precomputed
-        return reducer.fit_transform(dummy).astype(np.float32)
 
 
 def reduce_outliers(

@@ -115,8 +115,14 @@ def _check(corpus: pd.DataFrame, cfg: TopicsConfig) -> None:
         )
 
 
+def neighbours(embeddings: np.ndarray, cfg: TopicsConfig, seed: int) -> cluster.Knn:
+    """The cosine kNN graph that clustering and the map share (k = ``cfg.n_neighbors``)."""
+    n = embeddings.shape[0]
+    return cluster.knn_graph(embeddings, k=min(cfg.n_neighbors, n - 1), seed=seed)
+
+
 def cluster_embeddings(
-    embeddings: np.ndarray, cfg: TopicsConfig, seed: int
+    embeddings: np.ndarray, cfg: TopicsConfig, seed: int, knn: cluster.Knn | None = None
 ) -> tuple[cluster.Clustering, cluster.Knn]:
     """Partition documents with the configured method.
 
@@ -124,13 +130,14 @@ def cluster_embeddings(
         embeddings: float32 ndarray of shape (n_docs, dim), rows L2-normalised.
         cfg: Topic settings.
         seed: Seed of this partition.
+        knn: The graph from :func:`neighbours`, computed when ``None``.
 
     Returns:
         ``(clustering, knn)``.
     """
     n = embeddings.shape[0]
     min_size = cfg.min_topic_size or cluster.auto_min_topic_size(n)
-    knn = cluster.knn_graph(embeddings, k=min(cfg.n_neighbors, n - 1), seed=seed)
+    knn = knn if knn is not None else neighbours(embeddings, cfg, seed)
     if cfg.method == "hdbscan":
         return cluster.umap_hdbscan(knn, seed, min_size), knn
     graph = cluster.fuzzy_graph(knn, seed)
@@ -203,9 +210,9 @@ def fit(
     doc_ids = corpus["doc_id"].astype(str).tolist()
 
     embed_info: dict[str, Any] = {"source": "precomputed"}
+    cache_dir = Path(config.paths.interim) / "embeddings" if config.embed.cache else None
     with timer.stage("embed"):
         if embeddings is None:
-            cache_dir = Path(config.paths.interim) / "embeddings" if config.embed.cache else None
             embeddings, stats = embed_texts(
                 texts, config.embed.model, cache_dir, config.embed.batch_size, progress,
                 config.embed.precision,
@@ -220,8 +227,10 @@ def fit(
                 )
             embeddings = l2_normalize(embeddings)
 
+    with timer.stage("knn"):
+        knn = neighbours(embeddings, cfg, cfg.seed)
     with timer.stage("cluster"):
-        clustering, knn = cluster_embeddings(embeddings, cfg, cfg.seed)
+        clustering, _ = cluster_embeddings(embeddings, cfg, cfg.seed, knn)
     labels = clustering.labels
     probability = clustering.probability
     outliers_before = quality.outlier_share(labels)
@@ -241,6 +250,8 @@ def fit(
             cfg.seed,
             cfg.top_n_words,
             cfg.mmr_diversity,
+            cache_dir,
+            config.embed.precision,
         )
     with timer.stage("map_2d"):
         xy = cluster.umap_layout(knn, cfg.seed, n_components=2, min_dist=cfg.map_min_dist)

@@ -11,6 +11,7 @@ cache, so the representative documents are never embedded twice.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -64,37 +65,48 @@ class CachedEmbedder:
     """A BERTopic embedder that serves known documents from precomputed vectors.
 
     BERTopic embeds the representative documents and candidate words again for
-    KeyBERTInspired; documents come from the vectors we already have, and only
-    words (short, unseen) go through the model.
+    KeyBERTInspired and MMR; documents come from the vectors we already have, and
+    words (short, unseen) through :func:`landscape.embed.embed_texts`, so with a
+    cache folder they are embedded once per model, not once per fit.
 
     Args:
         texts: The corpus texts, aligned with ``embeddings``.
         embeddings: float32 ndarray of shape (n_docs, dim).
         model_name: Sentence-transformers model used for unseen texts.
+        cache_dir: Embedding cache root for unseen texts, or ``None``.
+        precision: Embedding precision of the run (see :func:`landscape.embed.encode`).
     """
 
-    def __init__(self, texts: Sequence[str], embeddings: np.ndarray, model_name: str) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        model_name: str,
+        cache_dir: str | os.PathLike[str] | None = None,
+        precision: str = "fp32",
+    ) -> None:
         from bertopic.backend import BaseEmbedder
 
         self._known = {t: i for i, t in enumerate(texts)}
         self._embeddings = embeddings
         self._model_name = model_name
-        self._encoder: Any = None
+        self._cache_dir = cache_dir
+        self._precision = precision
         self._seen: dict[str, np.ndarray] = {}
         # BERTopic checks isinstance(BaseEmbedder); wrap ourselves in a subclass instance.
         self.backend = type("_Backend", (BaseEmbedder,), {"embed": self._embed})()
 
     def _embed(self, documents: Sequence[str], verbose: bool = False) -> np.ndarray:
-        from landscape.embed import encode, load_encoder
+        from landscape.embed import embed_texts
 
         # Words are asked for again by MMR after KeyBERTInspired: remember them.
         new = list(
             dict.fromkeys(d for d in documents if d not in self._known and d not in self._seen)
         )
         if new:
-            if self._encoder is None:
-                self._encoder = load_encoder(self._model_name)
-            vectors = encode(new, self._encoder, batch_size=64)
+            vectors, _ = embed_texts(
+                new, self._model_name, self._cache_dir, batch_size=64, precision=self._precision
+            )
             self._seen.update(zip(new, vectors, strict=True))
         out = np.zeros((len(documents), self._embeddings.shape[1]), dtype=np.float32)
         for i, d in enumerate(documents):
@@ -165,6 +177,8 @@ def build_topics(
     seed: int,
     top_n_words: int = 10,
     mmr_diversity: float = 0.3,
+    cache_dir: str | os.PathLike[str] | None = None,
+    precision: str = "fp32",
 ) -> TopicTable:
     """Fit BERTopic's representations on a fixed partition.
 
@@ -177,6 +191,8 @@ def build_topics(
         seed: Seed for BERTopic's sampling of representative documents.
         top_n_words: Terms per topic in the representation.
         mmr_diversity: MMR diversity (0: most relevant terms; 1: most diverse).
+        cache_dir: Embedding cache root for the candidate words, or ``None``.
+        precision: Embedding precision of the run.
 
     Returns:
         A :class:`TopicTable`.
@@ -188,7 +204,7 @@ def build_topics(
     from bertopic.vectorizers import ClassTfidfTransformer
 
     texts = list(texts)
-    embedder = CachedEmbedder(texts, embeddings, model_name)
+    embedder = CachedEmbedder(texts, embeddings, model_name, cache_dir, precision)
     vectorizer = CountVectorizer(
         stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, lowercase=True
     )
