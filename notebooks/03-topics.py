@@ -28,6 +28,11 @@ run_name = "default"
 interim_dir = "data/interim"
 seed = 42
 fit_if_missing = False
+# A labels file other than runs/NAME/labels.toml, or None.
+labels_file = None
+# Representative titles and top terms shown per topic.
+n_titles = 3
+n_terms = 8
 
 # %%
 import json
@@ -35,6 +40,9 @@ from pathlib import Path
 
 import pandas as pd
 from IPython.display import display
+
+from landscape.label_fit import label_evidence
+from landscape.report.build import load_run
 
 run_dir = Path(runs_dir) / run_name
 if not (run_dir / "documents.parquet").exists():
@@ -46,23 +54,95 @@ if not (run_dir / "documents.parquet").exists():
     config = Config(paths=PathsConfig(interim=interim_dir))
     write_run(fit(pd.read_parquet(corpus_path), config=config, seed=seed), run_dir)
 
-documents = pd.read_parquet(run_dir / "documents.parquet")
-topics = pd.read_parquet(run_dir / "topics.parquet")
-metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-provenance = json.loads((run_dir / "provenance.json").read_text(encoding="utf-8"))
+run = load_run(run_dir, corpus_path, labels_file=labels_file)
+documents, topics, metrics, provenance = run.documents, run.topics, run.metrics, run.provenance
 print(f"run {run_dir}: {len(documents)} papers")
 print(f"model {provenance['model']}, seed {provenance['seed']}, fitted {provenance['created']}")
+print("labels:", topics["label_source"].value_counts().to_dict())
 
 # %% [markdown]
 # ## The topic table
 #
-# One row per topic: its label, its size and its top terms. Topic `-1` holds the
-# outliers, papers that belong to no topic.
+# One row per topic. Topic `-1`, when present, holds the outliers: papers that
+# belong to no topic.
+#
+# - **label** and **source**: the name shown everywhere in the reports, and where
+#   it comes from: `auto` (the topic's top terms, joined by `·`), `llm` (written
+#   by a language model from the same evidence) or `user` (your `labels.toml`).
+# - **size**: papers in the topic.
+# - **label fit**: the share of the topic's papers whose title or abstract
+#   contains at least one of the label's terms (the label split at `·`, `,`,
+#   `and`...; plurals, hyphens and stop words are matched the way the topic model
+#   read the text). **background**: the same share among all the other papers.
+# - **generic**: the background is at least half the label fit, so the label
+#   names the field more than this topic. "language models" in a corpus of
+#   language-model papers is such a label: true of the topic, but not what sets it
+#   apart.
+# - **top terms (weight)**: the words and phrases that characterise the topic,
+#   with their weights (a higher weight means more characteristic of this topic
+#   than of the others).
+# - **representative titles**: the papers nearest the topic's centre.
+#
+# How to read it: a good label has a high fit and a low background. A low fit
+# (say under 30%) means most of the topic's papers never use the label's words:
+# the label was drawn from a few papers, so check it against the titles before
+# you use it in a figure or a text. A user label is scored the same way, so the
+# table also checks your own names against the papers.
 
 # %%
-table = topics[["topic", "label", "size"]].copy()
-table["top terms"] = [", ".join(t["term"] for t in list(terms)[:8]) for terms in topics["terms"]]
-display(table)
+evidence = label_evidence(topics, documents, run.corpus, n_titles=n_titles, n_terms=n_terms)
+table = pd.DataFrame(
+    {
+        "topic": evidence["topic"],
+        "label": evidence["label"],
+        "source": evidence["label_source"],
+        "size": evidence["size"],
+        "label fit": evidence["label_fit"],
+        "background": evidence["background_fit"],
+        "generic": evidence["background_fit"] >= evidence["label_fit"] / 2,
+        "top terms (weight)": [
+            ", ".join(f"{t['term']} ({t['weight']:.2f})" for t in terms)
+            for terms in evidence["terms"]
+        ],
+        "representative titles": evidence["representative_titles"].map("\n".join),
+    }
+)
+percent = {"label fit": "{:.0%}", "background": "{:.0%}"}
+display(
+    table.style.hide(axis="index")
+    .format(percent, na_rep="–")
+    .set_properties(**{"white-space": "pre-line", "text-align": "left", "vertical-align": "top"})
+)
+
+# %% [markdown]
+# Labels that deserve a second look: generic ones, and those whose terms appear in
+# fewer than a third of the topic's papers.
+
+# %%
+weak = table[table["generic"] | (table["label fit"] < 1 / 3)]
+print(f"{len(weak)} of {len(table)} labels to check")
+columns = ["topic", "label", "source", "size", "label fit", "background", "generic"]
+display(weak[columns].style.hide(axis="index").format(percent, na_rep="–"))
+
+# %% [markdown]
+# ## Renaming topics
+#
+# Labels are yours to change; the topics (which paper is in which) stay as fitted.
+#
+# 1. `landscape labels init --run runs/NAME` writes `runs/NAME/labels.toml`: every
+#    topic with its size, top terms and a commented line holding its automatic
+#    label (the package function is `landscape.labels.write_label_template`).
+# 2. Uncomment and edit the lines of the topics to rename, e.g.
+#    `3 = "Representation learning"`. Topics you leave commented keep their label.
+# 3. Re-run `landscape report --run runs/NAME` (or this notebook). Every report
+#    then shows your labels, this table marks them `user`, and their fit is scored
+#    against the papers like any other.
+#
+# Your labels win over LLM labels (`llm_labels.json` in the run folder), which win
+# over the automatic ones. A template records which fit it was written for (its
+# `[fit]` table): after a refit that changed the topics, the file is refused rather
+# than silently putting old names on new themes. Check each label against the new
+# evidence, then delete the `[fit]` table.
 
 # %% [markdown]
 # ## Quality measures

@@ -15,12 +15,14 @@
 # # 4. The map
 #
 # Interactive figures of run `runs_dir/run_name`: the 2-D document map, topic
-# sizes, the topic hierarchy and topic similarity. Hover a point for its title
-# and abstract; click a legend entry to hide a topic, double-click to show it alone.
+# sizes, the topic hierarchy and topic similarity, then a search of the map. Hover
+# a point for its title and abstract; click a legend entry to hide a topic,
+# double-click to show it alone.
 #
-# The figures read the run's files; the similarity heatmap needs the document
-# embeddings, which come from the embedding cache in `interim_dir` (computed with
-# `model` when missing).
+# The figures read the run's files, with the topic labels the reports use
+# (automatic, LLM or your own `labels.toml`; see notebook 3). The similarity
+# heatmap and the search need the document embeddings, which come from the
+# embedding cache in `interim_dir` (computed with the run's model when missing).
 
 # %% tags=["parameters"]
 corpus_path = "data/processed/corpus.parquet"
@@ -28,22 +30,24 @@ runs_dir = "runs"
 run_name = "default"
 interim_dir = "data/interim"
 model = "all-MiniLM-L6-v2"
+# Search: free text, and how many papers to return.
+query = "state space models for long sequences"
+k = 10
 
 # %%
-import json
 from pathlib import Path
 
-import pandas as pd
+from IPython.display import display
 
 from landscape import maps
 from landscape.embed import corpus_texts, embed_texts
+from landscape.report.build import load_run
+from landscape.search import search
 
 run_dir = Path(runs_dir) / run_name
-corpus = pd.read_parquet(corpus_path)
-documents = pd.read_parquet(run_dir / "documents.parquet")
-topics = pd.read_parquet(run_dir / "topics.parquet")
-hierarchy = pd.read_parquet(run_dir / "hierarchy.parquet")
-provenance = json.loads((run_dir / "provenance.json").read_text(encoding="utf-8"))
+cache_dir = Path(interim_dir) / "embeddings"
+run = load_run(run_dir, corpus_path)
+documents, topics, corpus, provenance = run.documents, run.topics, run.corpus, run.provenance
 print(f"run {run_dir}: {len(documents)} papers in {int((topics['topic'] >= 0).sum())} topics")
 
 # %% [markdown]
@@ -51,6 +55,10 @@ print(f"run {run_dir}: {len(documents)} papers in {int((topics['topic'] >= 0).su
 #
 # Each point is a paper, placed so that similar abstracts lie close together
 # (UMAP of the kNN graph); colours are topics, grey points are outliers.
+#
+# Distances on the map are only roughly meaningful: neighbours are similar, but
+# the gap between two far-apart clusters says little, and the x and y axes have
+# no meaning of their own.
 
 # %%
 fig = maps.document_map(documents, corpus, topics)
@@ -72,7 +80,7 @@ fig.show()
 # at a distance to see which topics would form broader themes.
 
 # %%
-fig = maps.topic_hierarchy(hierarchy, topics)
+fig = maps.topic_hierarchy(run.hierarchy, topics)
 fig.show()
 
 # %% [markdown]
@@ -80,12 +88,80 @@ fig.show()
 #
 # Cosine similarity of the topics' mean embeddings. Bright off-diagonal cells are
 # topics that share vocabulary and could be merged.
+#
+# The embeddings are those the run was fitted with: same model and same precision
+# (`fp32` for runs that did not record one).
 
 # %%
 by_id = corpus.set_index("doc_id").loc[documents["doc_id"]].reset_index()
+precision = provenance.get("config", {}).get("embed", {}).get("precision", "fp32")
 embeddings, _ = embed_texts(
-    corpus_texts(by_id), provenance.get("model", model), cache_dir=Path(interim_dir) / "embeddings"
+    corpus_texts(by_id), provenance.get("model", model), cache_dir=cache_dir, precision=precision
 )
 similarity, topic_ids = maps.topic_similarity_matrix(embeddings, documents)
 fig = maps.topic_similarity(similarity, topics, topic_ids=topic_ids)
 fig.show()
+
+# %% [markdown]
+# ## Search
+#
+# The `k` papers nearest in meaning to `query`: the query is embedded with the
+# run's model and compared with every paper's title and abstract (cosine
+# similarity, the **score**, from -1 to 1; higher is closer). This is a search by
+# meaning, not by words: a paper can rank high without using any of the query's
+# words, and a paper that uses them all can rank low.
+#
+# Scores are comparable within one search, not between searches: read them as a
+# ranking. A gap in the scores separates the papers about the query from the rest;
+# when the scores of all `k` hits are close and low, the corpus holds little on
+# the subject. The same search runs on the command line:
+# `landscape search "QUERY" -k 10 --run runs/NAME`.
+
+# %%
+hits = search(query, k, run=run_dir, corpus_path=corpus_path, cache_dir=cache_dir)
+print(f"{len(hits)} papers nearest to {query!r}")
+display(hits.style.hide(axis="index").format({"score": "{:.3f}"}))
+
+# %% [markdown]
+# The same papers on the map, ringed; the other papers are dimmed. Hits spread
+# over several topics mean the query cuts across the topics; hits in one cluster
+# mean one topic covers it.
+
+# %%
+fig = maps.document_map(
+    documents,
+    corpus,
+    topics,
+    highlight=hits["doc_id"].tolist(),
+    highlight_name=f"nearest to: {query}",
+    title="Search results on the document map",
+)
+fig.show()
+
+# %% [markdown]
+# ## Papers added by an update
+#
+# A run extended by `landscape update` marks the papers the last update placed
+# (`added`) and the papers that fit no existing theme (`novel`, kept over
+# successive updates). Novel papers are in topic `-1` (grey on the map): they are
+# candidates for a new topic, or for a refit once there are many;
+# `runs/NAME/novel.parquet` gives each one's nearest theme and similarity. A run
+# fitted in one go has neither column, and this section says so.
+
+# %%
+if {"added", "novel"} <= set(documents.columns):
+    added = documents[documents["added"]]
+    novel = documents[documents["novel"]].merge(corpus[["doc_id", "title"]], on="doc_id")
+    print(f"{len(added)} papers added by the last update; {len(novel)} novel papers in the run")
+    display(novel[["doc_id", "title"]].style.hide(axis="index"))
+    fig = maps.document_map(
+        documents,
+        corpus,
+        topics,
+        highlight=added["doc_id"].tolist(),
+        highlight_name="added by the last update",
+        title="Papers added by the last update",
+    )
+    fig.show()
+else:
+    print("This run was fitted in one go: no paper was added by `landscape update`.")

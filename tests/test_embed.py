@@ -110,8 +110,9 @@ def test_corpus_texts_joins_title_and_abstract(themes):
 
 
 def test_bf16_agrees_with_fp32_and_is_cached_apart(tmp_path):
-    fp32, _ = embed.embed_texts(TEXTS, cache_dir=tmp_path)
+    fp32, _ = embed.embed_texts(TEXTS, cache_dir=tmp_path, precision="fp32")
     bf16, stats = embed.embed_texts(TEXTS, cache_dir=tmp_path, precision="bf16")
+    assert stats.precision == "bf16"
     assert stats.n_computed == len(TEXTS)  # not served from the fp32 cache
     np.testing.assert_allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
     assert (fp32 * bf16).sum(axis=1).min() > 0.99
@@ -120,3 +121,38 @@ def test_bf16_agrees_with_fp32_and_is_cached_apart(tmp_path):
     )
     with pytest.raises(LandscapeError, match="precision"):
         embed.encode(TEXTS, precision="int3")
+
+
+def test_auto_precision_follows_the_hardware(monkeypatch):
+    assert embed.resolve_precision("auto", "cuda") == "fp16"
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: True)
+    assert embed.resolve_precision("auto", "cpu") == "bf16"
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
+    assert embed.resolve_precision("auto", "cpu") == "fp32"
+    assert embed.resolve_precision("fp32", "cuda") == "fp32"
+    with pytest.raises(LandscapeError, match="fp16 needs a CUDA GPU"):
+        embed.resolve_precision("fp16", "cpu")
+
+
+def test_auto_precision_is_resolved_before_caching(tmp_path):
+    _, stats = embed.embed_texts(TEXTS[:2], cache_dir=tmp_path, precision="auto")
+    assert stats.precision in {"fp32", "bf16"}
+    expected = embed.model_identity(embed.DEFAULT_MODEL, stats.precision)
+    assert (tmp_path / expected).is_dir()
+
+
+def test_a_stopped_run_resumes_to_the_same_vectors(tmp_path, themes):
+    texts = embed.corpus_texts(themes)[:24]
+    whole, _ = embed.embed_texts(texts, cache_dir=tmp_path / "a", chunk_size=5, precision="fp32")
+    shards = sorted((tmp_path / "a").rglob("shard-*.safetensors"))
+    assert len(shards) == 5  # one per chunk of 5 (24 texts)
+    # A run stopped after two chunks: only their shards were written.
+    embed.embed_texts(texts, cache_dir=tmp_path / "b", chunk_size=5, precision="fp32")
+    kept = sorted((tmp_path / "b").rglob("shard-*.safetensors"))
+    for path in kept[2:]:
+        path.unlink()
+    resumed, stats = embed.embed_texts(
+        texts, cache_dir=tmp_path / "b", chunk_size=5, precision="fp32"
+    )
+    assert 0 < stats.n_computed < len(texts)
+    np.testing.assert_array_equal(resumed, whole)

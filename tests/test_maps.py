@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from landscape import maps
+from landscape.errors import InputError
 
 HOSTILE_TITLES = [
     "<img src=x onerror=alert(1)>",
@@ -185,6 +186,21 @@ def test_document_map_traces(run):
     assert fig.layout.template.layout.plot_bgcolor == "white"  # plotly_white
     assert fig.layout.title.text == "Map" and fig.layout.title.font.size == 18
     assert fig.layout.font.size >= 12 and fig.layout.hoverlabel.font.size >= 12
+
+
+def test_document_map_highlight_dims_the_rest(run):
+    documents, corpus, topics, _ = run
+    picked = [*documents["doc_id"].iloc[[0, 5, 30]].tolist(), "not-on-the-map"]
+    plain = maps.document_map(documents, corpus, topics)
+    fig = maps.document_map(documents, corpus, topics, highlight=picked, highlight_name="<b>q</b>")
+    assert len(fig.data) == len(plain.data) + 1
+    top = fig.data[-1]
+    assert len(top.x) == 3  # the unknown id is ignored
+    assert set(top.customdata[:, 0]) == set(picked[:3])
+    assert "&lt;b&gt;" in top.name
+    for dimmed, original in zip(fig.data[:-1], plain.data, strict=True):
+        assert dimmed.marker.opacity < original.marker.opacity
+    assert top.marker.size > plain.data[1].marker.size
 
 
 def test_document_map_customdata_and_hover(run):
@@ -403,7 +419,7 @@ def test_source_comparison_label_column(run):
     assert names == ["&lt;i&gt;Nature&lt;/i&gt;", "arXiv"]
     totals = {names[pos]: sum(v) for pos, v in stacked(fig).items()}
     assert totals == {"&lt;i&gt;Nature&lt;/i&gt;": 40, "arXiv": 20}
-    with pytest.raises(KeyError):
+    with pytest.raises(InputError, match="no column"):
         maps.source_comparison(documents, corpus, by="nope")
 
 

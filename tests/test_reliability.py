@@ -100,3 +100,96 @@ def test_second_concurrent_fit_stops_with_a_clear_message(fit_inputs, tmp_path):
     assert second.returncode == 1
     assert "in use by another landscape run" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+# --------------------------------------------------------------------------- embed
+
+EMBED_SCRIPT = """
+import sys
+import pandas as pd
+from landscape.embed import corpus_texts, embed_texts
+texts = corpus_texts(pd.read_parquet(sys.argv[1]))
+vectors, _ = embed_texts(texts, cache_dir=sys.argv[2], chunk_size=6, precision="fp32")
+import numpy as np
+np.save(sys.argv[3], vectors)
+"""
+
+
+def _embed(root, cache, out):
+    args = [sys.executable, "-c", EMBED_SCRIPT, str(root / "corpus.parquet"), str(cache), str(out)]
+    return args
+
+
+@pytest.mark.parametrize("delay", [4.0, 8.0])
+def test_sigkill_during_embed_keeps_finished_chunks_and_resumes_identically(
+    fit_inputs, tmp_path, delay
+):
+    from landscape.embed import DEFAULT_MODEL, EmbeddingCache, model_identity
+
+    root, _ = fit_inputs
+    reference = tmp_path / "reference.npy"
+    done = subprocess.run(_embed(root, tmp_path / "ref-cache", reference), env=ENV, check=False)
+    assert done.returncode == 0
+    cache = tmp_path / "cache"
+    proc = subprocess.Popen(
+        _embed(root, cache, tmp_path / "killed.npy"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
+    )  # fmt: skip
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    folder = cache / model_identity(DEFAULT_MODEL, "fp32")
+    if folder.exists():
+        # Every shard under a final name is complete and verified; temporaries are hidden.
+        names = [p.name for p in folder.iterdir()]
+        assert all(n.startswith(".") or n.startswith("shard-") for n in names)
+        store = EmbeddingCache(cache, model_identity(DEFAULT_MODEL, "fp32"))
+        store.load()
+        assert store.corrupt == []
+    rerun = subprocess.run(_embed(root, cache, tmp_path / "rerun.npy"), env=ENV, check=False)
+    assert rerun.returncode == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "rerun.npy"), np.load(reference))
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_sigkill_during_report_then_rerun_completes(fit_inputs, tmp_path):
+    import pandas as pd
+
+    root, reference = fit_inputs
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    pd.read_parquet(root / "corpus.parquet").to_parquet(processed / "corpus.parquet")
+    config = tmp_path / "landscape.toml"
+    config.write_text(
+        f'[paths]\nprocessed = "{processed}"\ninterim = "{tmp_path / "interim"}"\n'
+        f'raw = "{tmp_path / "raw"}"\n'
+    )
+    (tmp_path / "raw").mkdir()
+    out = tmp_path / "reports"
+    args = [*CLI, "report", "--run", str(reference), "--out", str(out), "--config", str(config)]
+    first = subprocess.run(args, capture_output=True, text=True, env=ENV)
+    assert first.returncode == 0, first.stderr
+    complete = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    time.sleep(6.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # The index (the completion marker) is gone until a report completes again.
+    if proc.returncode == -signal.SIGKILL:
+        assert not (out / "index.html").exists()
+    for path in out.rglob("*"):
+        if path.is_file() and not path.name.startswith("."):
+            if path.suffix == ".html":
+                assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path
+            if path.suffix == ".png":
+                assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+    rerun = subprocess.run(args, capture_output=True, text=True, env=ENV)
+    assert rerun.returncode == 0, rerun.stderr
+    again = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
+    assert again == [c for c in complete if not c.split("/")[-1].startswith(".")]

@@ -355,3 +355,32 @@ def test_100k_points(browser, tmp_path):
     assert size_mb < 40
     page.check_clean()
     page.context.close()
+
+
+def test_preset_highlight_from_search(browser, tmp_path):
+    documents, corpus, topics = make_run()
+    picked = ["doc-3", "doc-11", "doc-40", "not-on-the-map"]
+    name = "<img src=x onerror=window.__pwned=1> nearest"
+    path = write_map_html(
+        documents, corpus, topics, PROVENANCE, tmp_path / "search.html",
+        highlight=picked, highlight_name=name,
+    )  # fmt: skip
+    page = Page(browser, path)
+    try:
+        page.page.wait_for_function(
+            "document.getElementById('landscape-count').textContent.includes('highlighted')"
+        )
+        count = page.page.locator("#landscape-count").text_content()
+        assert count == f"3 of {len(corpus)} papers highlighted"
+        assert sum(len(s) for s in page.selected()) == 3
+        items = page.page.locator("#landscape-results li").all_text_contents()
+        titles = corpus.set_index("doc_id").loc[picked[:3], "title"].tolist()
+        assert items == titles  # in the order given (nearest first)
+        assert page.page.locator("#results-heading").text_content() == name
+        page.search("protein")  # a search replaces the highlighted papers...
+        assert page.page.locator("#results-heading").text_content() == "Matching papers"
+        assert page.search("") == f"{len(corpus)} papers"  # ...and clearing it clears all
+        assert all(s is None for s in page.selected())
+        page.check_clean()
+    finally:
+        page.context.close()

@@ -164,9 +164,17 @@ def _read_corpus(path: Path) -> pd.DataFrame:
 
 
 def run_fit(
-    corpus_path: Path, out_dir: Path, config: Config, embeddings_path: Path | None = None
+    corpus_path: Path,
+    out_dir: Path,
+    config: Config,
+    embeddings_path: Path | None = None,
+    previous: Path | None = None,
 ) -> None:
-    """Fit a run from a corpus file and print where it went."""
+    """Fit a run from a corpus file and print where it went.
+
+    With ``previous`` (an earlier run), also write ``topic_mapping.parquet``:
+    which old topic became which new one.
+    """
     from landscape.embed import load_embeddings
     from landscape.pipeline import fit, write_run
 
@@ -176,6 +184,10 @@ def run_fit(
     with folder_lock(out_dir):
         result = fit(corpus, embeddings=embeddings, config=config, progress=True)
         write_run(result, out_dir)
+        if previous is not None:
+            from landscape.topic_mapping import write_topic_mapping
+
+            write_topic_mapping(previous, result.documents, out_dir)
     m = result.metrics
     table = Table(title=f"fit: {len(corpus)} papers in {time.perf_counter() - started:.1f} s")
     table.add_column("measure")
@@ -215,6 +227,10 @@ def fit_cmd(
     ] = None,
     stability: StabilityOpt = None,
     model: Annotated[str | None, typer.Option(help="Embedding model name or folder.")] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(help="An earlier run: write topic_mapping.parquet (old -> new topic ids)."),
+    ] = None,
 ) -> None:
     """Fit topics and a 2-D map; write the run folder (documents, topics, metrics...)."""
     config = load_config(config_file)
@@ -225,6 +241,7 @@ def fit_cmd(
         out_dir or Path(config.paths.runs) / "default",
         config,
         embeddings,
+        previous,
     )
 
 
@@ -237,7 +254,7 @@ def run_report(config: Config, run: Path, out_dir: Path | None = None) -> None:
     with folder_lock(target):
         done = build_report(
             run, target, processed_dir=config.paths.processed, interim_dir=config.paths.interim,
-            raw_dir=config.paths.raw,
+            raw_dir=config.paths.raw, labels_file=config.labels.file or None,
         )  # fmt: skip
     for warning in done["warnings"]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
@@ -256,29 +273,6 @@ def report_cmd(
 ) -> None:
     """Render the notebooks, the standalone map, static figures and index.html of a run."""
     run_report(load_config(config_file), run, out_dir)
-
-
-@app.command("search")
-def search_cmd(
-    query: Annotated[str, typer.Argument(help="Words to look for, in plain language.")],
-    k: Annotated[int, typer.Option("-k", help="How many papers.")] = 10,
-    run: Annotated[Path, typer.Option(help="Run folder.")] = Path("runs/default"),
-    config_file: ConfigOpt = None,
-) -> None:
-    """Find the papers nearest to a query by embedding (the run's model)."""
-    from landscape.search import search
-
-    config = load_config(config_file)
-    hits = search(
-        query, k, run=run, corpus_path=Path(config.paths.processed) / "corpus.parquet",
-        cache_dir=Path(config.paths.interim) / "embeddings",
-    )  # fmt: skip
-    table = Table(title=f"{len(hits)} papers nearest to {query!r}")
-    for col in ("rank", "score", "topic_label", "title"):
-        table.add_column(col)
-    for row in hits.itertuples():
-        table.add_row(str(row.rank), f"{row.score:.3f}", row.topic_label, row.title)
-    out.print(table)
 
 
 @app.command("run")
@@ -354,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
 
+
+# The commands that work beside a run (embed, search, update, labels) register on `app`.
+from landscape import commands as _commands  # noqa: E402, F401
 
 if __name__ == "__main__":
     sys.exit(main())

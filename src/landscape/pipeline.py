@@ -32,7 +32,7 @@ import pandas as pd
 
 from landscape import cluster, quality
 from landscape.config import Config, TopicsConfig
-from landscape.embed import corpus_texts, embed_texts, l2_normalize
+from landscape.embed import corpus_texts, embed_texts, l2_normalize, resolve_precision
 from landscape.errors import ConfigError, CorpusTooSmallError, LandscapeError
 from landscape.io import write_json, write_parquet
 from landscape.topics import build_topics, tokenize_for_coherence
@@ -209,14 +209,14 @@ def fit(
     texts = corpus_texts(corpus)
     doc_ids = corpus["doc_id"].astype(str).tolist()
 
-    embed_info: dict[str, Any] = {"source": "precomputed"}
+    precision = resolve_precision(config.embed.precision)
+    embed_info: dict[str, Any] = {"source": "precomputed", "precision": precision}
     cache_dir = Path(config.paths.interim) / "embeddings" if config.embed.cache else None
     with timer.stage("embed"):
         if embeddings is None:
             embeddings, stats = embed_texts(
-                texts, config.embed.model, cache_dir, config.embed.batch_size, progress,
-                config.embed.precision,
-            )  # fmt: skip
+                texts, config.embed.model, cache_dir, config.embed.batch_size, progress, precision
+            )
             embed_info = {"source": "model", **dataclasses.asdict(stats)}
         else:
             embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -251,7 +251,7 @@ def fit(
             cfg.top_n_words,
             cfg.mmr_diversity,
             cache_dir,
-            config.embed.precision,
+            precision,
         )
     with timer.stage("map_2d"):
         xy = cluster.umap_layout(knn, cfg.seed, n_components=2, min_dist=cfg.map_min_dist)
@@ -283,7 +283,9 @@ def fit(
     metrics["embedding"] = embed_info
     metrics["timings_s"] = timer.stages
 
-    resolved = dataclasses.replace(config, topics=cfg)
+    # The precision actually used, so reports and searches read the same cache.
+    embed_cfg = dataclasses.replace(config.embed, precision=precision)
+    resolved = dataclasses.replace(config, topics=cfg, embed=embed_cfg)
     provenance = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "corpus_sha256": corpus_hash(corpus),

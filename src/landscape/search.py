@@ -10,7 +10,10 @@ embeds only the query. The query itself is never written to the cache.
 from __future__ import annotations
 
 import os
+import sys
+import types
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,3 +125,16 @@ def search(
         },
         columns=list(COLUMNS),
     )
+
+
+class _CallableModule(types.ModuleType):
+    """The module's type, made callable: ``landscape.search("query", k=10)`` calls :func:`search`.
+
+    ``from landscape.search import search, nearest`` works as for any module.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return search(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

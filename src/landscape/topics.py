@@ -92,22 +92,51 @@ class CachedEmbedder:
         self._model_name = model_name
         self._cache_dir = cache_dir
         self._precision = precision
+        self._encoder: Any = None
+        self._store: Any = None
         self._seen: dict[str, np.ndarray] = {}
         # BERTopic checks isinstance(BaseEmbedder); wrap ourselves in a subclass instance.
         self.backend = type("_Backend", (BaseEmbedder,), {"embed": self._embed})()
 
-    def _embed(self, documents: Sequence[str], verbose: bool = False) -> np.ndarray:
-        from landscape.embed import embed_texts
+    def _unseen(self, texts: list[str]) -> None:
+        """Embed texts that are neither corpus documents nor seen before (cache first)."""
+        from landscape.embed import (
+            EmbeddingCache,
+            encode,
+            load_encoder,
+            model_identity,
+            resolve_precision,
+            text_digest,
+        )
 
+        precision = resolve_precision(self._precision)
+        # MMR asks for one text at a time, once per topic: the cache is read and
+        # the model loaded once per fit, not once per call.
+        if self._store is None:
+            cache = None
+            if self._cache_dir is not None:
+                cache = EmbeddingCache(self._cache_dir, model_identity(self._model_name, precision))
+            self._store = (cache, cache.load() if cache is not None else {})
+        cache, stored = self._store
+        digests = [text_digest(t) for t in texts]
+        todo = [(t, d) for t, d in zip(texts, digests, strict=True) if d not in stored]
+        if todo:
+            if self._encoder is None:
+                self._encoder = load_encoder(self._model_name)
+            vectors = encode([t for t, _ in todo], self._encoder, 64, precision=precision)
+            keys = [d for _, d in todo]
+            if cache is not None:
+                cache.add(keys, vectors)
+            stored.update(zip(keys, vectors, strict=True))
+        self._seen.update((t, stored[d]) for t, d in zip(texts, digests, strict=True))
+
+    def _embed(self, documents: Sequence[str], verbose: bool = False) -> np.ndarray:
         # Words are asked for again by MMR after KeyBERTInspired: remember them.
         new = list(
             dict.fromkeys(d for d in documents if d not in self._known and d not in self._seen)
         )
         if new:
-            vectors, _ = embed_texts(
-                new, self._model_name, self._cache_dir, batch_size=64, precision=self._precision
-            )
-            self._seen.update(zip(new, vectors, strict=True))
+            self._unseen(new)
         out = np.zeros((len(documents), self._embeddings.shape[1]), dtype=np.float32)
         for i, d in enumerate(documents):
             out[i] = self._embeddings[self._known[d]] if d in self._known else self._seen[d]

@@ -10,6 +10,11 @@ One function per figure; each takes the artifacts of a run (see
   (see :func:`topic_similarity_matrix`).
 - :func:`source_comparison`: topic shares per source file or label.
 - :func:`topics_over_time`: topic counts or shares per period.
+- :func:`theme_trends_figure`, :func:`trend_strength_figure`: growing and fading
+  themes with their evidence (see :mod:`landscape.trends`).
+- :func:`enrichment_heatmap`, :func:`distinctive_terms_chart`: over- and
+  under-represented themes per group, and the terms that set two groups apart
+  (see :mod:`landscape.contrast`).
 
 Inputs are never mutated and nothing is kept between calls.
 
@@ -22,6 +27,7 @@ Figure titles passed by the caller are trusted markup and are not escaped.
 
 from landscape.maps._style import OTHER_COLOR, OUTLIER_COLOR, escape, palette
 from landscape.maps.compare import source_comparison, topics_over_time
+from landscape.maps.contrast import distinctive_terms_chart, enrichment_heatmap
 from landscape.maps.document_map import document_map
 from landscape.maps.topic_figures import (
     topic_hierarchy,
@@ -29,17 +35,23 @@ from landscape.maps.topic_figures import (
     topic_similarity_matrix,
     topic_sizes,
 )
+from landscape.maps.trends import DIRECTION_COLORS, theme_trends_figure, trend_strength_figure
 
 __all__ = [
+    "DIRECTION_COLORS",
     "OTHER_COLOR",
     "OUTLIER_COLOR",
+    "distinctive_terms_chart",
     "document_map",
+    "enrichment_heatmap",
     "escape",
     "palette",
     "source_comparison",
+    "theme_trends_figure",
     "topic_hierarchy",
     "topic_similarity",
     "topic_similarity_matrix",
     "topic_sizes",
     "topics_over_time",
+    "trend_strength_figure",
 ]

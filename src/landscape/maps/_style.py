@@ -28,7 +28,6 @@ _TEMPLATE = "plotly_white"
 
 _TEMPLATE_CHARS = re.compile(r"[\"'%{}]")
 _ENTITIES = str.maketrans({'"': "&#34;", "'": "&#39;", "%": "&#37;", "{": "&#123;", "}": "&#125;"})
-_FREQ = {"year": "Y", "y": "Y", "quarter": "Q", "q": "Q", "month": "M", "m": "M"}
 
 
 # --------------------------------------------------------------------------- text

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from landscape.errors import InputError
 from landscape.maps._style import (
-    _FREQ,
     OTHER_COLOR,
     _as_list,
     _basename,
-    _clean,
     _cut,
     _empty,
     _label,
@@ -22,6 +19,7 @@ from landscape.maps._style import (
     _topic_colors,
     escape,
 )
+from landscape.periods import periods
 
 
 def source_comparison(
@@ -61,7 +59,7 @@ def source_comparison(
         bar per source; ``x`` holds shares or counts.
 
     Raises:
-        KeyError: Neither table has the ``by`` column.
+        InputError: Neither table has the ``by`` column.
     """
     title = title or f"Topics by {escape(by)}"
     docs = documents[["doc_id", "topic"]].copy()
@@ -74,7 +72,8 @@ def source_comparison(
     elif by in documents.columns:
         docs["_source"] = documents[by].to_numpy()
     else:
-        raise KeyError(f"no column {by!r} in the corpus or the documents")
+        known = sorted(set(documents.columns) | set(corpus.columns if corpus is not None else []))
+        raise InputError(f"no column {by!r} in the corpus or the documents; columns: {known}")
     docs["_source"] = [
         [str(v) for v in _as_list(cell) if str(v)] or ["(none)"] for cell in docs["_source"]
     ]
@@ -138,42 +137,6 @@ def source_comparison(
 # --------------------------------------------------------------------------- time
 
 
-def _periods(values: pd.Series, freq: str) -> tuple[pd.Series, list[Any]]:
-    """Period of each value (NaN when unknown) and the full, gap-free list of periods.
-
-    Numeric values are years; strings are parsed as dates (ISO 8601 first).
-    """
-    code = _FREQ.get(freq.lower())
-    if code is None:
-        raise ValueError(f"freq must be one of year, quarter, month; got {freq!r}")
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        years = pd.to_numeric(values, errors="coerce")
-        years = years.where((years >= 1) & (years <= 9999) & (years == years.round()))
-        if years.notna().sum() == 0:
-            return years, []
-        lo, hi = int(years.min()), int(years.max())
-        return years, list(range(lo, hi + 1))
-    if pd.api.types.is_datetime64_any_dtype(values):
-        dates = pd.to_datetime(values, errors="coerce", utc=True)
-    else:
-        text = values.map(lambda v: None if v is None or _clean(v) == "" else _clean(v))
-        text = text.astype(object).where(text.notna(), None)
-        dates = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-        retry = dates.isna() & text.notna()
-        if retry.any():
-            dates[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", utc=True)
-    dates = dates.dt.tz_convert(None)
-    if dates.notna().sum() == 0:
-        return pd.Series(np.nan, index=values.index), []
-    if code == "Y":
-        years = dates.dt.year.astype("float64")
-        return years, list(range(int(years.min()), int(years.max()) + 1))
-    periods = dates.dt.to_period(code)
-    full = pd.period_range(periods.min(), periods.max(), freq=code)
-    start = {p: p.start_time.strftime("%Y-%m-%d") for p in full}
-    return periods.map(lambda p: start.get(p) if pd.notna(p) else np.nan), list(start.values())
-
-
 def topics_over_time(
     documents: pd.DataFrame,
     corpus: pd.DataFrame | None,
@@ -225,9 +188,9 @@ def topics_over_time(
             break
     if column is None:
         return _empty("No dates: no date or year column", title, width, height)
-    periods, full = _periods(column, freq)
+    period_of, full = periods(column, freq)
     docs = docs.reset_index(drop=True)
-    docs["_period"] = periods.to_numpy()
+    docs["_period"] = period_of.to_numpy()
     docs = docs[docs["_period"].notna()]
     if docs.empty or not full:
         return _empty("No dates in the corpus", title, width, height)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,8 @@ def document_map(
     abstract_chars: int = 200,
     hover_width: int = 100,
     show_labels: bool = True,
+    highlight: Sequence[str] | None = None,
+    highlight_name: str = "Search results",
 ) -> go.Figure:
     """The 2-D projection of the documents, one WebGL trace per topic.
 
@@ -61,9 +64,14 @@ def document_map(
         abstract_chars: Characters of the abstract shown on hover.
         hover_width: Characters per hover line (titles and abstracts are wrapped).
         show_labels: Draw topic labels at cluster centres.
+        highlight: Doc ids to pick out (search results, new papers): the other
+            points are dimmed and these are drawn on top, ringed, as one more
+            trace named ``highlight_name`` (ids not on the map are ignored).
+        highlight_name: Legend name of the highlighted trace (escaped).
 
     Returns:
-        A figure with one ``go.Scattergl`` trace per topic (outliers first).
+        A figure with one ``go.Scattergl`` trace per topic (outliers first),
+        plus the highlighted trace when ``highlight`` is given.
     """
     n = len(documents)
     if marker_size is None:
@@ -107,6 +115,12 @@ def document_map(
     colors = _topic_colors(ids)
 
     source_line = "Source: %{customdata[2]}<br>" if "source_files" in info else ""
+    picked = (
+        np.flatnonzero(doc_ids.isin({str(d) for d in highlight}).to_numpy())
+        if highlight is not None
+        else None
+    )
+    dim = picked is not None
     order = np.argsort(topic_col, kind="stable")
     bounds = np.searchsorted(topic_col[order], [*present, max(present, default=0) + 1])
     fig = go.Figure()
@@ -126,7 +140,8 @@ def document_map(
                 marker={
                     "size": marker_size * (0.8 if outlier else 1.0),
                     "color": colors[topic],
-                    "opacity": 0.35 if outlier else 0.8,
+                    # Dimmed when some points are highlighted, so those stand out.
+                    "opacity": (0.35 if outlier else 0.8) * (0.3 if dim else 1.0),
                     "line": {"width": 0},
                 },
                 hovertemplate=(
@@ -150,6 +165,25 @@ def document_map(
                     "borderpad": 3,
                 }
             )
+    if picked is not None:
+        fig.add_trace(
+            go.Scattergl(
+                x=xs[picked],
+                y=ys[picked],
+                customdata=custom[picked],
+                mode="markers",
+                name=escape(f"{highlight_name} ({len(picked):,})"),
+                marker={
+                    "size": marker_size * 2.2,
+                    "color": [colors[int(t)] for t in topic_col[picked]],
+                    "opacity": 1.0,
+                    "line": {"width": 2, "color": "#111111"},
+                },
+                hovertemplate=(
+                    f"<b>%{{customdata[1]}}</b><br>{source_line}%{{customdata[3]}}<extra></extra>"
+                ),
+            )
+        )
     axis = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": None}
     return _layout(
         fig,

@@ -41,22 +41,45 @@ class RunArtifacts:
     corpus: pd.DataFrame
 
 
-def load_run(run_dir: str | os.PathLike[str], corpus_path: str | os.PathLike[str]) -> RunArtifacts:
-    """Read a run folder written by :func:`landscape.pipeline.write_run`.
+def load_run(
+    run_dir: str | os.PathLike[str],
+    corpus_path: str | os.PathLike[str],
+    labels_file: str | os.PathLike[str] | None = None,
+) -> RunArtifacts:
+    """Read a run folder written by :func:`landscape.pipeline.write_run`, labels applied.
+
+    The corpus is the run's own ``corpus.parquet`` when it has one (a run made by
+    ``landscape update``), else ``corpus_path``. Topic labels are the automatic
+    ones, replaced by LLM labels (``llm_labels.json``, when ``landscape labels
+    llm`` wrote one) and by the user's (``labels_file``, or ``labels.toml`` in
+    the run folder when present); ``topics.label_source`` says which.
 
     Raises:
-        LandscapeError: The folder is not a complete run, or the corpus is missing.
+        LandscapeError: The folder is not a complete run, the corpus is missing,
+            or a labels file does not fit the run's topics.
     """
+    from landscape.labels import apply_labels, load_run_labels
+    from landscape.llm_labels import LLM_LABELS_FILE, read_llm_labels
+
     run = Path(run_dir)
     if not (run / "documents.parquet").exists():
         raise LandscapeError(
             f"{run}: not a complete run (no documents.parquet); run `landscape fit`"
         )
-    if not Path(corpus_path).exists():
+    own = run / "corpus.parquet"
+    corpus_path = own if own.exists() else Path(corpus_path)
+    if not corpus_path.exists():
         raise LandscapeError(f"{corpus_path}: corpus not found; run `landscape ingest`")
+    documents = pd.read_parquet(run / "documents.parquet")
+    topics = pd.read_parquet(run / "topics.parquet")
+    llm_path = run / LLM_LABELS_FILE
+    llm = read_llm_labels(llm_path, topics) if llm_path.exists() else None
+    topics, documents = apply_labels(
+        topics, documents, load_run_labels(run, topics, labels_file), llm
+    )
     return RunArtifacts(
-        documents=pd.read_parquet(run / "documents.parquet"),
-        topics=pd.read_parquet(run / "topics.parquet"),
+        documents=documents,
+        topics=topics,
         hierarchy=pd.read_parquet(run / "hierarchy.parquet"),
         metrics=json.loads((run / "metrics.json").read_text(encoding="utf-8")),
         provenance=json.loads((run / "provenance.json").read_text(encoding="utf-8")),
@@ -107,6 +130,7 @@ def build_report(
     raw_dir: str | os.PathLike[str] = "data/raw",
     notebook_dir: str | os.PathLike[str] | None = "notebooks",
     static: bool = True,
+    labels_file: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Write every report of a run into ``out_dir``.
 
@@ -118,6 +142,7 @@ def build_report(
         raw_dir: Source folder (notebook 01 re-reads it).
         notebook_dir: Notebooks to execute and render; ``None`` skips them.
         static: Also write PNG and SVG figures to ``out_dir/figures``.
+        labels_file: User labels (TOML); default ``run_dir/labels.toml`` when present.
 
     Returns:
         ``{"map", "pages", "figures", "index", "warnings"}``: the paths written and
@@ -129,7 +154,10 @@ def build_report(
 
     run = Path(run_dir)
     out = Path(out_dir)
-    art = load_run(run, Path(processed_dir) / "corpus.parquet")
+    art = load_run(run, Path(processed_dir) / "corpus.parquet", labels_file)
+    # index.html marks a complete report folder: removed first, written last, so a
+    # report stopped half-way never shows an index over pages of two generations.
+    (out / "index.html").unlink(missing_ok=True)
     warnings: list[str] = []
     done: dict[str, Any] = {"warnings": warnings, "figures": [], "pages": []}
     done["map"] = write_map_html(art.documents, art.corpus, art.topics, art.provenance,

@@ -138,7 +138,22 @@
     if (button) { showPaper(Number(button.dataset.index)); }
   });
 
+  // Papers chosen before the page opened (landscape search --highlight).
+  function showPreset(preset) {
+    var selected = data.counts.map(function () { return []; });
+    preset.index.forEach(function (k) {
+      var t = traceOf(k);
+      selected[t].push(k - offsets[t]);
+    });
+    var traces = data.counts.map(function (_, t) { return t; });
+    countEl.textContent = fmt(preset.index.length) + " of " + fmt(total) + " papers highlighted";
+    listResults(preset.index);
+    resultsHeading.textContent = preset.name;
+    Plotly.restyle(gd, { selectedpoints: selected }, traces);
+  }
+
   function search(query) {
+    resultsHeading.textContent = "Matching papers";
     var words = query.toLowerCase().split(/\s+/).filter(Boolean);
     var traces = data.counts.map(function (_, t) { return t; });
     if (!words.length) {
@@ -180,7 +195,8 @@
       var p = ev.points[0];
       showPaper(offsets[p.curveNumber] + p.pointNumber);
     });
+    if (data.preset) { showPreset(data.preset); }
     gd.dispatchEvent(new CustomEvent("landscape-ready"));
   });
-  window.landscape = { search: search, showPaper: showPaper, traceOf: traceOf, data: data };
+  window.landscape = { search: search, showPreset: showPreset, showPaper: showPaper, traceOf: traceOf, data: data };
 })();

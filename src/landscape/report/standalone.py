@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import os
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,8 @@ def map_page_html(
     provenance: dict[str, Any],
     *,
     title: str = "Topic map",
+    highlight: Sequence[str] | None = None,
+    highlight_name: str = "Highlighted papers",
 ) -> str:
     """The self-contained page of :func:`write_map_html`, as a string.
 
@@ -202,6 +205,10 @@ def map_page_html(
         topics: Topic table (``topic``, ``label``, ...).
         provenance: The run's ``provenance.json`` as a dict.
         title: Page and map title (plain text; escaped).
+        highlight: Doc ids highlighted when the page opens (in this order in the
+            results list), for example the hits of ``landscape search``; the
+            search box clears them.
+        highlight_name: Heading of that list (plain text, shown via textContent).
 
     Returns:
         The HTML text.
@@ -209,6 +216,12 @@ def map_page_html(
     fig = document_map(documents, corpus, topics, title="", width=None, height=None)
     fig.update_layout(autosize=True, margin={"l": 10, "r": 10, "t": 10, "b": 10})
     data = _search_data(fig, documents, corpus, topics)
+    if highlight is not None:
+        position = {d: k for k, d in enumerate(data["doc_id"])}
+        data["preset"] = {
+            "name": highlight_name,
+            "index": [position[str(d)] for d in highlight if str(d) in position],
+        }
     # The page script rebuilds each point's hover text (customdata) from the
     # search data, so the text is embedded once: half the size of a large map.
     fig.update_traces(customdata=None)
@@ -265,6 +278,8 @@ def write_map_html(
     path: str | os.PathLike[str],
     *,
     title: str = "Topic map",
+    highlight: Sequence[str] | None = None,
+    highlight_name: str = "Highlighted papers",
 ) -> Path:
     """Write the document map as one self-contained HTML file (atomically).
 
@@ -286,9 +301,14 @@ def write_map_html(
         provenance: The run's ``provenance.json`` as a dict.
         path: Output ``.html`` path.
         title: Page and map title (plain text; escaped).
+        highlight: See :func:`map_page_html`.
+        highlight_name: See :func:`map_page_html`.
 
     Returns:
         The written path.
     """
-    text = map_page_html(documents, corpus, topics, provenance, title=title)
+    text = map_page_html(
+        documents, corpus, topics, provenance, title=title, highlight=highlight,
+        highlight_name=highlight_name,
+    )  # fmt: skip
     return write_text(path, text)

@@ -1,0 +1,137 @@
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from landscape.errors import InputError
+from landscape.label_fit import EVIDENCE_COLUMNS, label_evidence, label_terms, term_hits
+from landscape.labels import apply_labels
+from test_labels import make_tables, terms
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def tables():
+    return make_tables()
+
+
+# ----------------------------------------------------------------------- matching
+
+
+def test_label_terms_split_labels_into_searchable_terms():
+    assert label_terms("vision-language models · vision language · visual representation") == [
+        "vision-language models",
+        "vision language",
+        "visual representation",
+    ]
+    assert label_terms("Graph neural networks") == ["Graph neural networks"]
+    assert label_terms("Retrieval and ranking; recommendation") == [
+        "Retrieval",
+        "ranking",
+        "recommendation",
+    ]
+    # Repeats after normalisation and stop-word-only parts add nothing to look for.
+    assert label_terms("language models · Language Model · the") == ["language models"]
+    assert label_terms("(no terms)") == []
+
+
+def test_term_hits_match_phrases_like_the_vectorizer():
+    texts = [
+        "GRAPH Neural Networks for molecules",  # case
+        "a graph neural network",  # plural folding
+        "vision-language pretraining",  # hyphen read as a space
+        "learning the causal structure",  # stop words skipped, as in the bigram counts
+        "neural graph networks",  # words out of order
+        "a paragraph about graphics",  # no match inside words
+    ]
+    hits = term_hits(
+        ["graph neural networks", "vision language", "learning causal", "graph"], texts
+    )
+    assert hits.shape == (6, 4)
+    assert hits[:, 0].tolist() == [True, True, False, False, False, False]
+    assert hits[:, 1].tolist() == [False, False, True, False, False, False]
+    assert hits[:, 2].tolist() == [False, False, False, True, False, False]
+    assert hits[:, 3].tolist() == [True, True, False, False, True, False]
+
+
+# ----------------------------------------------------------------------- evidence
+
+
+def test_label_evidence_measures_fit_against_the_rest_of_the_corpus(tables):
+    topics, documents, corpus = tables
+    before = [t.copy(deep=True) for t in tables]
+    ev = label_evidence(topics, documents, corpus, n_titles=3, n_terms=2)
+
+    assert list(ev.columns) == list(EVIDENCE_COLUMNS)
+    assert ev["topic"].tolist() == [-1, 0, 1]
+    g = ev.set_index("topic").loc[0]
+    # g0 has both terms, g1 "graph neural", g2 "message-passing", g3 neither.
+    assert g["label_terms"] == ["graph neural", "message passing"]
+    assert g["label_fit"] == pytest.approx(3 / 4)
+    assert g["label_fit_all"] == pytest.approx(1 / 4)
+    # Of the 6 other papers (outliers included) only d2 says "graph neural".
+    assert g["background_fit"] == pytest.approx(1 / 6)
+    assert g["background_fit_all"] == 0
+    assert g["representative_titles"] == [
+        "Deep GRAPH NEURAL nets",
+        "Graph neural networks",
+        "Oversmoothing",
+    ]
+    assert g["representative_doc_ids"] == ["g1", "g0", "g2"]
+    assert g["terms"] == terms(("graph neural", 0.9), ("message passing", 0.8))
+    assert (g["label_source"], g["auto_label"], g["n_docs"]) == ("auto", g["label"], 4)
+
+    d = ev.set_index("topic").loc[1]
+    # "diffusion model(s)" in d0, d1; "denoising" in d0, d3.
+    assert d["label_fit"] == pytest.approx(3 / 4)
+    assert d["label_fit_all"] == pytest.approx(1 / 4)
+    assert d["background_fit"] == 0
+
+    outliers = ev.set_index("topic").loc[-1]
+    assert outliers["label_terms"] == []
+    assert math.isnan(outliers["label_fit"]) and math.isnan(outliers["background_fit"])
+    for old, new in zip(before, tables, strict=True):
+        pd.testing.assert_frame_equal(old, new)
+
+
+def test_label_evidence_scores_user_labels(tables, tmp_path):
+    topics, documents, corpus = tables
+    new_topics, _ = apply_labels(topics, documents, {1: "Image generation"})
+    ev = label_evidence(new_topics, documents, corpus).set_index("topic")
+    assert ev.loc[1, "label_source"] == "user"
+    assert ev.loc[1, "auto_label"] == "diffusion models · denoising"
+    assert ev.loc[1, "label_terms"] == ["Image generation"]
+    # Only d3 says "image generation"; nobody else does.
+    assert ev.loc[1, "label_fit"] == pytest.approx(1 / 4)
+    assert ev.loc[1, "background_fit"] == 0
+
+
+def test_label_evidence_rejects_documents_missing_from_the_corpus(tables):
+    topics, documents, corpus = tables
+    with pytest.raises(InputError, match="'g3'"):
+        label_evidence(topics, documents, corpus[corpus["doc_id"] != "g3"])
+
+
+# ----------------------------------------------------------------------- real run
+
+
+def test_label_evidence_on_default_run():
+    run, corpus_path = ROOT / "runs" / "default", ROOT / "data" / "processed" / "corpus.parquet"
+    if not (run / "topics.parquet").exists() or not corpus_path.exists():
+        pytest.skip("no fitted default run")
+    topics = pd.read_parquet(run / "topics.parquet")
+    documents = pd.read_parquet(run / "documents.parquet")
+    ev = label_evidence(topics, documents, pd.read_parquet(corpus_path))
+    themes = ev[ev["topic"] != -1]
+    assert len(ev) == len(topics)
+    assert themes["n_docs"].sum() == (documents["topic"] != -1).sum()
+    assert themes["representative_titles"].map(len).eq(3).all()
+    for col in ("label_fit", "label_fit_all", "background_fit", "background_fit_all"):
+        assert themes[col].between(0, 1).all(), col
+    assert (themes["label_fit_all"] <= themes["label_fit"]).all()
+    # Automatic labels are drawn from the topic's own words: they fit it far better
+    # than they fit the rest of the corpus.
+    assert (themes["label_fit"] > themes["background_fit"]).all()
+    assert themes["label_fit"].mean() > 3 * themes["background_fit"].mean()
