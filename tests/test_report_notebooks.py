@@ -104,7 +104,8 @@ def test_render_notebooks_writes_self_contained_pages(fixture_run):
     small = [
         s for s in re.findall(r"<script[^>]*>(.*?)</script>", four, flags=re.S) if len(s) < 1e6
     ]
-    assert sum("Plotly.newPlot" in s for s in small) == 4
+    # map, sizes, hierarchy, similarity, and the map with the search hits ringed
+    assert sum("Plotly.newPlot" in s for s in small) == 5
 
     index = write_index(
         out,
