@@ -89,7 +89,10 @@ def _vectors(size: str, texts: list[str]):
             texts, cache_dir=ROOT / "data/interim/embeddings", precision="fp32"
         )
         return vectors, f"all-MiniLM-L6-v2 fp32 from the cache ({stats.n_computed} computed)"
-    cache = ROOT / "data/interim/bench" / f"svd384-{len(texts)}.npy"
+    import hashlib
+
+    digest = hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()[:16]
+    cache = ROOT / "data/interim/bench" / f"svd384-{len(texts)}-{digest}.npy"
     if cache.exists():
         return np.load(cache), "TF-IDF + SVD-384 stand-in, from data/interim/bench"
     from sklearn.decomposition import TruncatedSVD

@@ -112,13 +112,37 @@ def _leiden(
     weights: np.ndarray,
     resolution: float,
     seed: int,
-    node_sizes: np.ndarray | None = None,
+    fast: bool = False,
 ) -> np.ndarray:
+    """One seeded Leiden run of the RB configuration model (modularity with a resolution).
+
+    With ``fast``, igraph's own Leiden (C core) is used: the same objective,
+    about ten times faster than leidenalg on large graphs (3-5 s against 43-52 s
+    for one run on a 100,000-paper kNN graph here). The base runs on the full
+    document graph use it; the consensus rounds on the much smaller graph of
+    atoms use leidenalg, whose handling of the atoms' self-loops the consensus
+    weights are built for. igraph draws from its random generator, which is set
+    to a generator of this seed for the call and then restored.
+    """
+    import random
+
     import igraph as ig
-    import leidenalg
 
     g = ig.Graph(n=n, edges=edges, directed=False)
-    kwargs = {} if node_sizes is None else {"node_sizes": node_sizes.tolist()}
+    if fast:
+        ig.set_random_number_generator(random.Random(int(seed)))
+        try:
+            part = g.community_leiden(
+                objective_function="modularity",
+                weights=weights,
+                resolution=resolution,
+                n_iterations=2,
+            )
+        finally:
+            ig.set_random_number_generator(random)
+        return np.asarray(part.membership, dtype=np.int64)
+    import leidenalg
+
     part = leidenalg.find_partition(
         g,
         leidenalg.RBConfigurationVertexPartition,
@@ -126,7 +150,6 @@ def _leiden(
         resolution_parameter=resolution,
         n_iterations=2,
         seed=int(seed) % (2**31 - 1),
-        **kwargs,
     )
     return np.asarray(part.membership, dtype=np.int64)
 
@@ -206,7 +229,7 @@ def consensus_leiden(
     edges = np.column_stack([upper.row, upper.col]).astype(np.int64)
     rng = np.random.default_rng(seed)
     seeds = lambda: rng.integers(0, 2**31 - 1, n_runs)  # noqa: E731
-    base = [_leiden(n, edges, upper.data, resolution, s) for s in seeds()]
+    base = [_leiden(n, edges, upper.data, resolution, s, fast=True) for s in seeds()]
 
     atom_of, atom_labels = _atoms(base)
     m = atom_labels.shape[0]
