@@ -90,3 +90,29 @@ def test_reduce_outliers_reaches_target_without_mutating_input():
 @pytest.mark.parametrize(("n", "expected"), [(10, 5), (682, 5), (10_000, 50), (1_000_000, 100)])
 def test_auto_min_topic_size(n, expected):
     assert cluster.auto_min_topic_size(n) == expected
+
+
+def test_torch_knn_equals_the_numpy_path():
+    # The GPU path, run on the CPU: same graph as the exact numpy search.
+    x, _ = blobs(n_per=60)
+    ours = cluster.knn_graph(x, 8)
+    torch_path = cluster.torch_knn(x, 8, device="cpu", block=50)
+    np.testing.assert_array_equal(torch_path.indices[:, 0], np.arange(len(x)))
+    agree = np.mean(
+        [len(set(a) & set(b)) / 8 for a, b in zip(ours.indices, torch_path.indices, strict=True)]
+    )
+    assert agree > 0.99
+    np.testing.assert_allclose(torch_path.distances, ours.distances, atol=1e-5)
+
+
+@pytest.mark.skipif(
+    not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU (CI has none)"
+)
+def test_knn_on_the_gpu_matches_the_cpu():
+    x, _ = blobs(n_per=200)
+    gpu = cluster.knn_graph(x, 10, device="cuda")
+    cpu = cluster.knn_graph(x, 10, device="cpu")
+    agree = np.mean(
+        [len(set(a) & set(b)) / 10 for a, b in zip(gpu.indices, cpu.indices, strict=True)]
+    )
+    assert agree > 0.99
