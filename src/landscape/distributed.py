@@ -40,7 +40,7 @@ from landscape.embed import (
     PRECISIONS,
     EmbeddingCache,
     EmbedStats,
-    _chunks,  # the local path's chunking: same partitions, same batches, same vectors
+    chunk_missing,  # the local path's chunking: same partitions, same batches, same vectors
     embed_texts,
     encode,
     load_encoder,
@@ -117,8 +117,8 @@ def dask_client(
     distributed = _require_distributed()
     if scheduler == LOCAL:
         n = n_workers if n_workers > 0 else (os.cpu_count() or 1)
-        # Processes, not threads: encoding holds the GIL for part of each batch,
-        # and one thread per worker keeps n workers on n cores.
+        # Processes, not threads: the Python side of each batch (tokenising,
+        # pooling) holds the GIL; one thread per worker keeps n workers on n cores.
         cluster = distributed.LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
         )
@@ -154,14 +154,9 @@ def _client_for(client_or_scheduler: Any, n_workers: int, timeout: float) -> Ite
 def _worker_encoder(model: str) -> tuple[Any, str]:
     """Return this process's encoder for ``model`` and the id of its weights."""
     import torch
-    from distributed import get_worker
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if (model, device) not in _ENCODERS:
-        with contextlib.suppress(ValueError):  # ValueError: not inside a worker
-            # Torch would otherwise use every core in each worker: n workers on
-            # n cores would run n x n threads and slow each other down.
-            torch.set_num_threads(get_worker().state.nthreads)
         _ENCODERS[(model, device)] = (load_encoder(model, device), model_identity(model))
     return _ENCODERS[(model, device)]
 
@@ -175,7 +170,14 @@ def _embed_partition(
     A worker with other weights raises :class:`LandscapeError`: its vectors would
     otherwise enter the client's cache under the wrong model id.
     """
+    import torch
+
     encoder, worker_id = _worker_encoder(model)
+    if torch.get_num_threads() != 1:
+        # Dask runs one task per worker thread; one torch thread per task keeps
+        # a worker on its share of cores (else n workers on n cores would run
+        # n x n threads). Set per task: torch's OpenMP thread count is per thread.
+        torch.set_num_threads(1)
     if worker_id != model_id:
         raise LandscapeError(
             f"the worker's model {model!r} ({worker_id}) differs from the client's "
@@ -280,7 +282,7 @@ def embed_distributed(
         missing = {d for d in by_digest if d not in stored}
         compute_seconds = 0.0
         if missing:
-            parts = _chunks(by_digest, missing, partition_size)
+            parts = chunk_missing(by_digest, missing, partition_size)
             worker_args = (model, precision, batch_size, model_identity(model))
             t0 = time.perf_counter()
             computed = _run_partitions(connect(), parts, by_digest, worker_args, cache, progress)
@@ -410,7 +412,8 @@ def umap_distributed(
         seed: Seed of the sample, the fit and the transforms.
         sample_size: Rows UMAP is fitted on (all rows when ``n`` is smaller).
         client_or_scheduler: A ``distributed.Client``, ``"local"`` or a
-            scheduler address (a client opened for the call and closed after).
+            scheduler address (a client opened for the call and closed after),
+            or ``None`` to transform the same partitions in this process.
         n_neighbors: UMAP's neighbourhood size.
         min_dist: How tightly UMAP packs points.
         partition_size: Rows per transform task.
@@ -455,17 +458,27 @@ def umap_distributed(
     if not len(rest):
         return out
     chunks = [rest[i : i + partition_size] for i in range(0, len(rest), partition_size)]
-    with _client_for(client_or_scheduler, n_workers, timeout) as client:
-        # Sent once to every worker (not once per task); hash=False skips
-        # tokenising a large model.
-        model = client.scatter(reducer, broadcast=True, hash=False)
-        # Rows travel inside each task, not as scattered data: a task whose
-        # worker dies is rerun elsewhere, while scattered rows would be lost.
-        futures = [client.submit(_transform_partition, model, x[idx], pure=False) for idx in chunks]
-        try:
-            results = client.gather(futures)
-        finally:
-            client.cancel([f for f in futures if not f.done()])
+    if client_or_scheduler is None:  # the same partitions, in this process
+        results = [_transform_partition(reducer, x[idx]) for idx in chunks]
+    else:
+        with _client_for(client_or_scheduler, n_workers, timeout) as client:
+            results = _transform_on_cluster(client, reducer, x, chunks)
     for idx, coords in zip(chunks, results, strict=True):
         out[idx] = coords
     return out
+
+
+def _transform_on_cluster(
+    client: Client, reducer: Any, x: np.ndarray, chunks: list[np.ndarray]
+) -> list[np.ndarray]:
+    """Transform ``x[idx]`` for each ``idx`` in ``chunks`` on the workers, in order."""
+    # Sent once to every worker (not once per task); hash=False skips
+    # tokenising a large model.
+    model = client.scatter(reducer, broadcast=True, hash=False)
+    # Rows travel inside each task, not as scattered data: a task whose worker
+    # dies is rerun elsewhere, while scattered rows would be lost with it.
+    futures = [client.submit(_transform_partition, model, x[idx], pure=False) for idx in chunks]
+    try:
+        return client.gather(futures)
+    finally:
+        client.cancel([f for f in futures if not f.done()])

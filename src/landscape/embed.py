@@ -406,7 +406,7 @@ def embed_texts(
     if missing_set:
         t0 = time.perf_counter()
         encoder = load_encoder(model) if isinstance(model, str) else model
-        chunks = _chunks(by_digest, missing_set, chunk_size if cache is not None else 0)
+        chunks = chunk_missing(by_digest, missing_set, chunk_size if cache is not None else 0)
         bar = _progress(len(missing_set), progress and len(chunks) > 1)
         for part in chunks:
             vectors = encode(
@@ -441,7 +441,7 @@ def embed_texts(
     return out, stats
 
 
-def _chunks(by_digest: dict[bytes, str], missing: set[bytes], size: int) -> list[list[bytes]]:
+def chunk_missing(by_digest: dict[bytes, str], missing: set[bytes], size: int) -> list[list[bytes]]:
     """The missing texts in chunks that do not depend on what the cache already holds.
 
     Chunks are fixed slices of *all* requested texts, longest first (the order

@@ -32,7 +32,7 @@ import pandas as pd
 
 from landscape import cluster, quality
 from landscape.config import Config, TopicsConfig
-from landscape.embed import corpus_texts, embed_texts, l2_normalize, resolve_precision
+from landscape.embed import corpus_texts, l2_normalize, resolve_precision
 from landscape.errors import ConfigError, CorpusTooSmallError, LandscapeError
 from landscape.io import write_json, write_parquet
 from landscape.topics import build_topics, tokenize_for_coherence
@@ -214,9 +214,15 @@ def fit(
     cache_dir = Path(config.paths.interim) / "embeddings" if config.embed.cache else None
     with timer.stage("embed"):
         if embeddings is None:
-            embeddings, stats = embed_texts(
-                texts, config.embed.model, cache_dir, config.embed.batch_size, progress, precision
-            )
+            from landscape.distributed import embed_distributed, scheduler_from_config
+
+            # Without [embed] scheduler or workers this is embed_texts, in this process.
+            embeddings, stats = embed_distributed(
+                texts, config.embed.model, cache_dir,
+                scheduler=scheduler_from_config(config.embed.scheduler, config.embed.workers),
+                n_workers=config.embed.workers, batch_size=config.embed.batch_size,
+                precision=precision, progress=progress,
+            )  # fmt: skip
             embed_info = {"source": "model", **dataclasses.asdict(stats)}
         else:
             embeddings = np.asarray(embeddings, dtype=np.float32)
