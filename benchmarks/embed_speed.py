@@ -5,7 +5,7 @@ with all-MiniLM-L6-v2 in each precision, without the cache, and reports papers p
 second and, for each faster path, its agreement with fp32: mean cosine of the
 vectors and the share of 10 nearest neighbours kept (targets: >= 0.99, >= 0.95).
 
-Usage: python benchmarks/embed_speed.py [--n 682] [--batch-size 32] [--out benchmarks/results]
+Usage: python benchmarks/embed_speed.py [--n 682] [--batch-sizes 16,32] [--out benchmarks/results]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from landscape.embed import PRECISIONS, corpus_texts, encode, load_encoder
+from landscape.embed import corpus_texts, encode, load_encoder, resolve_precision
 
 
 def knn_overlap(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
@@ -35,30 +35,38 @@ def knn_overlap(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=0, help="papers (0: all)")
-    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--batch-sizes", default="16,32", help="comma-separated")
     ap.add_argument("--out", default="benchmarks/results")
     args = ap.parse_args()
     corpus = pd.read_parquet("data/processed/corpus.parquet")
     texts = corpus_texts(corpus.head(args.n) if args.n else corpus)
     model = load_encoder("all-MiniLM-L6-v2", device="cpu")
     encode(texts[:8], model)  # warm-up: first call pays one-off costs
-    res = {"papers": len(texts), "batch_size": args.batch_size, "cpus": os.cpu_count()}
-    vectors = {}
-    for precision in PRECISIONS:
-        encode(texts[:8], model, precision=precision)
-        t0 = time.perf_counter()
-        vectors[precision] = encode(texts, model, args.batch_size, precision=precision)
-        seconds = time.perf_counter() - t0
-        res[precision] = {
-            "seconds": round(seconds, 1),
-            "papers_per_s": round(len(texts) / seconds, 1),
-        }
-        if precision != "fp32":
-            ref = vectors["fp32"]
-            res[precision]["mean_cosine_to_fp32"] = round(
-                float((ref * vectors[precision]).sum(axis=1).mean()), 5
-            )
-            res[precision]["knn10_overlap"] = round(knn_overlap(ref, vectors[precision]), 4)
+    res = {
+        "papers": len(texts),
+        "cpus": os.cpu_count(),
+        "auto_resolves_to": resolve_precision("auto", "cpu"),
+        "runs": [],
+    }
+    ref = None
+    for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
+        for precision in ("fp32", "bf16"):
+            encode(texts[:8], model, precision=precision)  # warm-up of this path
+            t0 = time.perf_counter()
+            vectors = encode(texts, model, batch_size, precision=precision)
+            seconds = time.perf_counter() - t0
+            run = {
+                "precision": precision,
+                "batch_size": batch_size,
+                "seconds": round(seconds, 1),
+                "papers_per_s": round(len(texts) / seconds, 1),
+            }
+            if precision == "fp32" and ref is None:
+                ref = vectors  # the reference: fp32 at the first batch size
+            run["mean_cosine_to_fp32"] = round(float((ref * vectors).sum(axis=1).mean()), 5)
+            run["knn10_overlap"] = round(knn_overlap(ref, vectors), 4)
+            res["runs"].append(run)
+            print(run, flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "embed_speed.json").write_text(json.dumps(res, indent=2))

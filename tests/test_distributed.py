@@ -13,8 +13,8 @@ from landscape.distributed import (
     dask_client,
     embed_distributed,
     scheduler_from_config,
-    umap_distributed,
 )
+from landscape.distributed_umap import umap_distributed
 from landscape.embed import corpus_texts, embed_texts, resolve_precision
 from landscape.errors import LandscapeError
 
