@@ -123,7 +123,8 @@ class CachedEmbedder:
         if todo:
             if self._encoder is None:
                 self._encoder = load_encoder(self._model_name)
-            vectors = encode([t for t, _ in todo], self._encoder, 64, precision=precision)
+            # Words are a few tokens each: large batches amortise the per-batch cost.
+            vectors = encode([t for t, _ in todo], self._encoder, 256, precision=precision)
             keys = [d for _, d in todo]
             if cache is not None:
                 cache.add(keys, vectors)
@@ -244,7 +245,10 @@ def build_topics(
         vectorizer_model=vectorizer,
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         representation_model=[
-            KeyBERTInspired(top_n_words=top_n_words, random_state=seed),
+            # 40 candidates per topic, not BERTopic's 100: the label terms come from
+            # the top of the c-TF-IDF list anyway, and each candidate must be embedded
+            # (on a cold cache this was most of the topic stage).
+            KeyBERTInspired(top_n_words=top_n_words, nr_candidate_words=40, random_state=seed),
             MaximalMarginalRelevance(diversity=mmr_diversity, top_n_words=top_n_words),
         ],
         top_n_words=top_n_words,
