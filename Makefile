@@ -10,7 +10,7 @@ TORCH := torch==2.13.0
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 
-.PHONY: report test lint format install clean
+.PHONY: report test bench lint format install clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
+
+# Speed and memory against vanilla BERTopic (benchmarks/results/bench.md); minutes.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --sizes default,10k
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
