@@ -348,7 +348,12 @@ def main() -> None:
         return
 
     results = []
+    from samples import ARXIV
+
     for size in args.sizes.split(","):
+        if size != "default" and not ARXIV.exists():
+            print(f"{size}: skipped, {ARXIV} not found (a clone outside /work has no ../shared)")
+            continue
         with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
             work, cache = Path(tmp) / "work", Path(tmp) / "interim"
             work.mkdir()
