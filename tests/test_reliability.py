@@ -22,7 +22,11 @@ def fit_inputs(themes, theme_embeddings, tmp_path_factory):
     np.save(root / "emb.npy", theme_embeddings)
     reference = root / "reference"
     # The uninterrupted run is the same command, so inputs are bit for bit the same.
-    done = subprocess.run(_fit_args(root, reference), capture_output=True, text=True, env=ENV)
+    # Every fit here runs in ``root`` (its data/interim cache is theirs alone), so
+    # nothing else in the suite touches the caches they share.
+    done = subprocess.run(
+        _fit_args(root, reference), capture_output=True, text=True, env=ENV, cwd=root
+    )
     assert done.returncode == 0, done.stderr
     return root, reference
 
@@ -46,11 +50,15 @@ def test_sigkill_during_fit_then_rerun_matches_uninterrupted(fit_inputs, tmp_pat
     out = tmp_path / "run"
     # A complete older run is there first: a killed rewrite must not leave it
     # looking complete beside new partial files.
-    write_run(fit(*_themes_and_embeddings(root), seed=7), out)
+    write_run(fit(*_themes_and_embeddings(root), config=_config(root), seed=7), out)
     old = _generation(out)
     new = _generation(reference)
     proc = subprocess.Popen(
-        _fit_args(root, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
+        _fit_args(root, out),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+        cwd=root,
     )
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -66,10 +74,16 @@ def test_sigkill_during_fit_then_rerun_matches_uninterrupted(fit_inputs, tmp_pat
             assert (out / name).read_bytes() == generation[name.split(".")[0]]
     # Temporary files may remain after a kill, but never under a final name.
     assert all(name.startswith(".") for name in leftovers)
-    rerun = subprocess.run(_fit_args(root, out), capture_output=True, text=True, env=ENV)
+    rerun = subprocess.run(_fit_args(root, out), capture_output=True, text=True, env=ENV, cwd=root)
     assert rerun.returncode == 0, rerun.stderr
     for name in ("documents.parquet", "topics.parquet", "hierarchy.parquet"):
         assert (out / name).read_bytes() == (reference / name).read_bytes()
+
+
+def _config(root):
+    from landscape.config import Config, PathsConfig
+
+    return Config(paths=PathsConfig(interim=str(root / "data" / "interim")))
 
 
 def _generation(folder):
@@ -86,14 +100,20 @@ def test_second_concurrent_fit_stops_with_a_clear_message(fit_inputs, tmp_path):
     root, _ = fit_inputs
     out = tmp_path / "run"
     first = subprocess.Popen(
-        _fit_args(root, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
+        _fit_args(root, out),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+        cwd=root,
     )
     try:
         for _ in range(100):  # wait until the first run holds the lock
             if (out / ".lock").exists() and (out / ".lock").read_text().startswith("pid"):
                 break
             time.sleep(0.1)
-        second = subprocess.run(_fit_args(root, out), capture_output=True, text=True, env=ENV)
+        second = subprocess.run(
+            _fit_args(root, out), capture_output=True, text=True, env=ENV, cwd=root
+        )
     finally:
         first.wait(timeout=300)
     assert first.returncode == 0

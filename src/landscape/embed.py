@@ -186,12 +186,17 @@ class EmbeddingCache:
         for path in sorted(self.folder.glob("shard-*.safetensors")):
             try:
                 keys, vectors = _read_shard(path, self.model_id)
+            except FileNotFoundError:
+                # Another process compacted the cache meanwhile: its merged shard
+                # (read below or on the next load) holds these vectors.
+                continue
             except Exception as exc:  # any unreadable shard is untrusted, whatever the cause
                 log.warning(
                     "embedding cache: %s is unusable (%s); recomputing its texts", path, exc
                 )
                 self.corrupt.append(path.name)
-                path.replace(path.with_suffix(".corrupt"))
+                with contextlib.suppress(FileNotFoundError):
+                    path.replace(path.with_suffix(".corrupt"))
                 continue
             dims.add(vectors.shape[1])
             for k, v in zip(keys, vectors, strict=True):

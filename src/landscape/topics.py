@@ -268,7 +268,10 @@ def build_topics(
     rows = []
     for topic in sorted(to_model):
         theirs = to_model[topic]
-        terms = [(w, float(s)) for w, s in (model.get_topic(theirs) or []) if w]
+        # Weights are cosines in float32: four decimals are all they carry, and
+        # rounding keeps a table byte-identical when a word's vector was computed
+        # in a different batch (cache warm or cold), which moves the 7th digit.
+        terms = [(w, round(float(s), 4)) for w, s in (model.get_topic(theirs) or []) if w]
         rows.append(
             {
                 "topic": int(topic),
