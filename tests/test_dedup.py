@@ -2,7 +2,7 @@ import numpy as np
 
 from conftest import ABSTRACT, OTHER_ABSTRACT
 from landscape.clean import title_key
-from landscape.dedup import DedupOptions, find_duplicates
+from landscape.dedup import DedupIndex, DedupOptions, find_duplicates
 
 THIRD = (
     "Dark matter halos shape the rotation curves of dwarf galaxies; we fit forty rotation "
@@ -106,3 +106,31 @@ def test_scales_without_all_pairs():
     titles.append("entirely new title here")
     group, links = run(titles, abstracts)
     assert list(links) == [3000] and group[3000] == 5
+
+
+def test_index_fed_in_batches_matches_all_at_once():
+    # Word ids follow first appearance across batches, so shingle hashes, band keys
+    # and therefore candidates and groups are the same as for one big batch.
+    rng = np.random.default_rng(1)
+    vocab = [f"w{i}" for i in range(400)]
+    abstracts = [" ".join(rng.choice(vocab, 40)) for _ in range(60)]
+    titles = [" ".join(rng.choice(vocab, 6)) for _ in range(60)]
+    for src, dst in [(3, 17), (5, 44), (20, 59)]:  # near duplicates across batches
+        abstracts[dst] = abstracts[src] + " extra words"
+        titles[dst] = titles[src] + "s"
+    titles[30] = titles[2]  # an exact title
+    keys = [title_key(t) for t in titles]
+    years = [2000 + i % 3 for i in range(60)]
+    nones = [None] * 60
+    expected = find_duplicates(keys, abstracts, nones, nones, years)
+    index = DedupIndex()
+    parts = []
+    for i in range(0, 60, 7):
+        batch = slice(i, i + 7)
+        parts.append(
+            index.add(keys[batch], abstracts[batch], nones[batch], nones[batch], years[batch])
+        )
+    signatures = np.concatenate(parts)
+    group, links = index.resolve(lambda rows: [abstracts[i] for i in rows], lambda r: signatures[r])
+    assert group.tolist() == expected[0].tolist() and links == expected[1]
+    assert {links[17].other, links[44].other, links[59].other, links[30].other} == {3, 5, 20, 2}

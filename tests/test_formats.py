@@ -1,4 +1,5 @@
 import contextlib
+import csv
 import gzip
 import io
 import json
@@ -460,3 +461,160 @@ def test_parsers_survive_damaged_fixtures(module, cut, junk):
 def test_detect_survives(data):
     with contextlib.suppress(LandscapeError):
         registry.detect(data, "fuzz.dat")
+
+
+# --- Damage found by the ledger properties (tests/test_ledger_properties.py) -------------
+
+TEXT_FIXTURES = [
+    ("arxiv_query.xml", arxiv_atom),
+    ("arxiv_snapshot.jsonl", arxiv_jsonl),
+    ("openalex_page.json", openalex),
+    ("s2_search.json", semantic_scholar),
+    ("references.bib", bibtex),
+    ("references.ris", ris),
+    ("papers.csv", tabular),
+    ("papers.tsv", tabular),
+]
+
+
+@pytest.mark.parametrize(("name", "module"), TEXT_FIXTURES)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
+def test_utf16_and_bom_files_read_like_utf8(name, module, encoding, tmp_path):
+    text = (FORMATS / name).read_text("utf-8")
+    if name.endswith(".xml") and encoding.startswith("utf-16"):
+        text = text.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path = tmp_path / name
+    path.write_bytes(data)
+    # Detection used to look at the raw UTF-16 bytes and find no format.
+    assert registry.detect(data, name) == registry.detect(text.encode(), name)
+    records, _ = registry.parse_file(path)
+    expected, _ = parse(module, name)
+    assert [(r.title, r.abstract, r.line) for r in records] == [
+        (r.title, r.abstract, r.line) for r in expected
+    ]
+
+
+def test_csv_field_larger_than_the_csv_module_limit():
+    big = "word " * 400_000  # 2 MB: csv refuses fields over 128 KiB by default
+    data = f"title,abstract\nFirst,short\nHuge,{big}\nLast,short\n".encode()
+    records, _ = tabular.parse(data, "big.csv")
+    assert [r.title for r in records] == ["First", "Huge", "Last"]
+    assert not dropped(records) and len(records[1].abstract) == len(big)
+    assert csv.field_size_limit() == 131072  # the process-wide limit is left as it was
+
+
+def _entry(n: int, summary: str) -> str:
+    return (
+        f"<entry>\n<id>http://arxiv.org/abs/2101.0000{n}v1</id>\n<title>Entry {n}</title>\n"
+        f"<summary>{summary}</summary>\n</entry>\n"
+    )
+
+
+FEED = '<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n{}</feed>\n'
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [(b"caf\xe9", "not valid utf-8"), (b"nul\x00byte", "XML does not allow")],
+)
+def test_arxiv_atom_bad_bytes_drop_only_their_entry(damage, why):
+    text = FEED.format("".join(_entry(n, "BAD" if n == 1 else "fine") for n in range(3)))
+    data = text.encode().replace(b"BAD", damage)
+    records, _ = arxiv_atom.parse(data, "bad.xml")
+    assert [r.title for r in records] == ["Entry 0", "Entry 1", "Entry 2"]
+    assert [r.problem_code for r in records] == [None, "invalid-encoding", None]
+    assert why in records[1].problem and "(line 11)" in records[1].problem
+
+
+def test_arxiv_atom_reads_on_after_a_broken_entry():
+    text = FEED.format("".join(_entry(n, "x < y" if n == 1 else "fine") for n in range(3)))
+    records, _ = arxiv_atom.parse(text.encode(), "broken.xml")
+    assert [r.problem_code for r in records] == [None, "malformed-record", None]
+    assert records[1].line == 8 and "skipped" in records[1].problem
+    assert records[2].title == "Entry 2" and records[2].line == 13  # lines still right
+
+
+def test_json_list_reads_on_after_a_broken_item():
+    work = {"id": "W1", "title": "T", "abstract_inverted_index": {"a": [0]}}
+    items = [json.dumps(work), '{"id": "W2", "title": "oops\x00", "x": [1, 2}', json.dumps(work)]
+    page = '{"results": [\n' + ",\n".join(items) + "\n]}\n"
+    records, _ = openalex.parse(page.encode(), "page.json")
+    assert [r.problem_code for r in records] == [None, "malformed-record", None]
+    assert [r.line for r in records] == [2, 3, 4]
+    # Lines count \r line ends too.
+    records, _ = openalex.parse(page.replace("\n", "\r").encode(), "page.json")
+    assert [r.line for r in records] == [2, 3, 4]
+
+
+def test_json_lines_with_a_damaged_first_line_are_still_detected():
+    line = json.dumps({"id": "0704.0001", "title": "T", "abstract": "A", "versions": []})
+    data = ("\x00" + line + "\n" + line + "\n").encode()
+    assert registry.detect(data, "snapshot.jsonl") == "arxiv_jsonl"
+    records, _ = arxiv_jsonl.parse(data, "snapshot.jsonl")
+    assert [r.problem_code for r in records] == ["malformed-record", None]
+
+
+def test_bibtex_lines_with_cr_line_ends():
+    text = "@article{a,\n title={A}}\n\n@article{b,\n title={B}}\n"
+    records, _ = bibtex.parse(text.replace("\n", "\r").encode(), "r.bib")
+    assert [r.line for r in records] == [1, 4]  # were all line 1
+
+
+def test_ris_record_whose_type_line_is_damaged_is_reported():
+    text = "TY  - JOUR\nTI  - One\nER  - \nTX  - JOUR\nTI  - Two\nER  - \n"
+    records, _ = ris.parse(text.encode(), "r.ris")
+    assert [r.title for r in records] == ["One", "Two"]
+    assert records[1].problem_code == "malformed-record" and records[1].line == 4
+    assert "no TY line" in records[1].problem
+
+
+def test_listing_utf16_and_stray_nul(tmp_path):
+    text = (DATA / "listing_compact.txt").read_text("utf-8")
+    expected, _ = registry.parse_file(DATA / "listing_compact.txt")
+    (tmp_path / "u.txt").write_bytes(text.encode("utf-16"))
+    assert len(registry.parse_file(tmp_path / "u.txt")[0]) == len(expected)
+    # A NUL byte inside a line spoils that line at most, not the file.
+    at = text.index("\n", 200)
+    (tmp_path / "n.txt").write_bytes((text[:at] + "\x00" + text[at:]).encode())
+    assert len(registry.parse_file(tmp_path / "n.txt")[0]) == len(expected)
+
+
+class _Counting(io.RawIOBase):
+    def __init__(self, data: bytes):
+        self.inner, self.read_bytes = io.BytesIO(data), 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.inner.read(min(len(buffer), 1 << 16))
+        buffer[: len(data)] = data
+        self.read_bytes += len(data)
+        return len(data)
+
+
+@pytest.mark.parametrize(
+    ("module", "make"),
+    [
+        (arxiv_jsonl, lambda n: json.dumps({"id": f"{n}", "title": "T", "abstract": "A" * 500})),
+        (tabular, lambda n: f"Title {n},{'abstract ' * 50}" if n else "title,abstract"),
+    ],
+)
+def test_json_lines_and_csv_are_read_as_streams(module, make):
+    data = "\n".join(make(n) for n in range(40_000)).encode()  # about 20 MB
+    stream = _Counting(data)
+    records = module.parse_stream(io.BufferedReader(stream), "big.dat")
+    first = next(records)
+    assert first.problem is None
+    assert stream.read_bytes < 4 * 2**20 < len(data)  # read a few chunks, not the file
+    assert sum(1 for _ in records) == 40_000 - 1 - (module is tabular)
+
+
+def test_bibtex_entry_with_a_damaged_start_is_a_record():
+    text = "@artu\x1f\xadzicle{key0,\n  title = {A}\n}\n\n@article{key1,\n  title = {B}\n}\n"
+    records, report = bibtex.parse(text.encode(), "d.bib")
+    assert [(r.line, r.problem_code) for r in records] == [(1, "malformed-record"), (5, None)]
+    assert not report.skipped  # it used to be skipped as a comment, and lost

@@ -1,9 +1,15 @@
+import gzip
 import json
+import subprocess
+import sys
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from conftest import ABSTRACT, OTHER_ABSTRACT, listing
+import landscape.ingest as ingest_module
+from conftest import ABSTRACT, DATA, OTHER_ABSTRACT, listing
 from landscape.clean import make_doc_id, title_key
 from landscape.config import IngestConfig
 from landscape.errors import InputError
@@ -207,3 +213,77 @@ def test_cross_source_dedup_over_formats(tmp_path):
     assert rules == {"exact-doi", "near-abstract"}
     near = result.ledger[result.ledger["rule"] == "near-abstract"].iloc[0]
     assert near["score"] >= 0.8 and "sheet.csv" in near["source"]
+
+
+def _frames(result):
+    return result.corpus, result.ledger
+
+
+def test_staging_in_small_batches_gives_the_same_output(tmp_path, monkeypatch, default_corpus):
+    # Records are cleaned, staged and shingled batch by batch; the batch size must
+    # not change a single value (word ids, groups, merged rows, the ledger).
+    inputs = [default_corpus, DATA]
+    corpus, ledger = _frames(ingest(inputs))
+    monkeypatch.setattr(ingest_module, "BATCH_RECORDS", 7)
+    small_corpus, small_ledger = _frames(ingest(inputs))
+    pd.testing.assert_frame_equal(corpus, small_corpus)
+    pd.testing.assert_frame_equal(ledger, small_ledger)
+    assert (ledger["status"] == "duplicate").sum() > 80
+
+
+def test_labels_of_mixed_types_and_clashing_names_are_written(tmp_path):
+    rows = f'id,arxiv_id,title,abstract,sources,group\nx1,2101.00001,Paper One,"{ABSTRACT}",s,7\n'
+    (tmp_path / "a.csv").write_text(rows)
+    table = pa.table({"title": ["Paper Two"], "abstract": [OTHER_ABSTRACT], "group": [3]})
+    pq.write_table(table, tmp_path / "b.parquet")
+    result = ingest([tmp_path])
+    paths = write_ingest(result, tmp_path / "out")  # failed: duplicate and mixed columns
+    corpus = pd.read_parquet(paths["corpus"])
+    assert {"arxiv_id_label", "sources_label"} <= set(corpus.columns)
+    assert corpus.set_index("title").loc["Paper One", "sources_label"] == "s"
+    # "7" (CSV text) and 3 (a Parquet integer) share the column, as JSON text.
+    assert sorted(corpus["group"]) == ["3", "7"]
+
+
+def test_gzip_damaged_midway_keeps_what_was_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest_module, "BATCH_RECORDS", 2)
+    lines = [
+        json.dumps({"id": f"2101.{n:05d}", "title": f"Paper {n} About Things",
+                    "abstract": f"{ABSTRACT} (variant {n})", "versions": []})
+        for n in range(200)
+    ]  # fmt: skip
+    packed = gzip.compress(("\n".join(lines) + "\n").encode())
+    (tmp_path / "s.jsonl.gz").write_bytes(packed[: len(packed) * 2 // 3])
+    result = ingest([tmp_path / "s.jsonl.gz"])
+    check_invariant(result)
+    last = result.ledger.iloc[-1]
+    assert last["reason_code"] == "unreadable" and "gzip" in last["reason"]
+    assert 0 < (result.ledger["status"] != "dropped").sum() < 200
+
+
+def test_nothing_read_names_the_files(tmp_path):
+    (tmp_path / "cut.xml").write_text(
+        '<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
+    )
+    with pytest.raises(InputError, match=r"cut\.xml: no records found"):
+        ingest([tmp_path / "cut.xml"])
+
+
+def test_staged_records_live_in_work_dir_until_closed(tmp_path, default_corpus):
+    result = ingest([default_corpus], work_dir=tmp_path / "work")
+    (staged,) = (tmp_path / "work").iterdir()
+    assert any(staged.iterdir())
+    result.close()
+    assert not staged.exists()
+    assert len(result.summary()) and result.summary()["kept"] == 682
+
+
+def test_stage_left_by_a_killed_run_is_removed(tmp_path, default_corpus):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / ".landscape-ingest-killed"
+    stale.mkdir()
+    (stale / "pid").write_text(dead)
+    (stale / "records.arrow").write_bytes(b"x" * 1000)
+    ingest([default_corpus], work_dir=tmp_path).close()
+    assert not stale.exists()

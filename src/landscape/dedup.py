@@ -20,19 +20,35 @@ Records with different DOIs, or different arXiv ids, are never linked by a
 title or abstract rule: identifiers win over text. Groups are the connected
 components of all links (union-find). Each merged record names the record it
 matched, the rule and the score.
+
+:class:`DedupIndex` takes records in batches and keeps only compact keys per
+record (title key, identifiers, year, LSH band keys); the abstracts of the few
+candidate pairs are fetched back when the pairs are verified. The result is the
+same as shingling every record at once (see :mod:`landscape.minhash`).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-_ROWS_PER_BAND = 5
+from landscape.minhash import (
+    ROWS_PER_BAND,
+    Vocabulary,
+    band_keys,
+    char_shingles,
+    jaccard,
+    lsh_pairs,
+    minhash,
+)
+
+_CHUNK = 1 << 16  # candidate pairs compared at a time
 RULES = ("exact-doi", "exact-arxiv", "exact-title", "fuzzy-title", "near-abstract")
 
 
@@ -92,117 +108,6 @@ class _UnionFind:
         return True
 
 
-@dataclass(frozen=True)
-class _Shingles:
-    """Hashed shingles of many texts, CSR-style.
-
-    Text ``i`` owns ``values[indptr[i]:indptr[i + 1]]``; repeats are allowed (a
-    minimum ignores them) and sets are taken only when a pair is verified.
-    """
-
-    indptr: np.ndarray
-    values: np.ndarray
-
-    def count(self) -> np.ndarray:
-        return np.diff(self.indptr)
-
-    def set_of(self, i: int) -> np.ndarray:
-        return np.unique(self.values[self.indptr[i] : self.indptr[i + 1]])
-
-
-def _windows(ids: np.ndarray, lengths: np.ndarray, n: int) -> _Shingles:
-    """Hash every run of ``n`` consecutive ids that stays inside one text."""
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    counts = np.maximum(lengths - n + 1, 0)
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    if indptr[-1] == 0:
-        return _Shingles(indptr, np.zeros(0, dtype=np.uint64))
-    # Window start positions: for each text, starts[i] .. starts[i] + counts[i] - 1.
-    first = np.repeat(starts - indptr[:-1], counts) + np.arange(indptr[-1])
-    h = np.zeros(indptr[-1], dtype=np.uint64)
-    ids = ids.astype(np.uint64)
-    for k in range(n):  # polynomial hash with wrapping 64-bit arithmetic
-        h = h * np.uint64(1_000_003) + ids[first + k]
-    return _Shingles(indptr, h)
-
-
-def _char_shingles(texts: Sequence[str], n: int = 3) -> _Shingles:
-    """Byte n-grams of the UTF-8 texts (the texts are title keys: mostly ASCII)."""
-    encoded = [t.encode("utf-8") for t in texts]
-    lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
-    ids = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    return _windows(ids, lengths, n)
-
-
-_WORD_RE = re.compile(r"\w+")
-
-
-def _word_shingles(texts: Sequence[str], n: int = 3) -> _Shingles:
-    """Word n-grams of lower-cased texts; word ids in order of first appearance."""
-    import pandas as pd
-
-    words: list[str] = []
-    lengths = np.zeros(len(texts), dtype=np.int64)
-    for i, text in enumerate(texts):
-        found = _WORD_RE.findall(text.lower())
-        words.extend(found)
-        lengths[i] = len(found)
-    # factorize hashes in C; ids follow first appearance, so they are reproducible.
-    ids, _ = pd.factorize(pd.Series(words, dtype=object), sort=False)
-    return _windows(np.asarray(ids, dtype=np.int64), lengths, n)
-
-
-def _minhash(sh: _Shingles, num_perm: int, seed: int = 1) -> np.ndarray:
-    """MinHash signatures of shingle sets: uint32 ndarray of shape (n_texts, num_perm).
-
-    Each permutation is a multiply-shift hash of the shingle hash, (a * x) >> 32
-    with ``a`` odd, in wrapping 64-bit arithmetic: universal, and without the
-    modulo that would cost most of the time.
-    """
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**63 - 1, num_perm, dtype=np.uint64) | np.uint64(1)
-    n = len(sh.indptr) - 1
-    sig = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    nonempty = sh.count() > 0
-    if not nonempty.any():
-        return sig
-    starts = sh.indptr[:-1][nonempty]
-    shift = np.uint64(32)
-    for j in range(num_perm):  # one permutation at a time keeps memory at O(shingles)
-        h = ((a[j] * sh.values) >> shift).astype(np.uint32)
-        sig[nonempty, j] = np.minimum.reduceat(h, starts)
-    return sig
-
-
-def _lsh_pairs(
-    sig: np.ndarray, bands: int, valid: np.ndarray, max_bucket: int
-) -> set[tuple[int, int]]:
-    rows = sig.shape[1] // bands
-    pairs: set[tuple[int, int]] = set()
-    idx = np.flatnonzero(valid)
-    for band in range(bands):
-        block = sig[idx, band * rows : (band + 1) * rows]
-        # One 64-bit key per band (hash of its rows); equal keys share a bucket.
-        keys = np.zeros(len(idx), dtype=np.uint64)
-        for r in range(rows):
-            keys = keys * np.uint64(0x100000001B3) + block[:, r].astype(np.uint64)
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
-        sizes = np.diff(np.append(starts, len(order)))
-        # Only buckets of 2..max_bucket matter; visiting just those keeps this O(n).
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-            if size <= max_bucket:
-                members = sorted(idx[order[start : start + size]].tolist())
-                pairs.update(
-                    (members[i], members[j])
-                    for i in range(len(members))
-                    for j in range(i + 1, len(members))
-                )
-    return pairs
-
-
 _ROMAN = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"}
 
 
@@ -212,32 +117,262 @@ def _series_difference(a: str, b: str) -> bool:
     return any(t.isdigit() or t in _ROMAN or len(t) == 1 for t in diff)
 
 
-def _jaccard(sh: _Shingles, i: int, j: int) -> float:
-    a, b = sh.set_of(i), sh.set_of(j)
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    union = len(a) + len(b) - inter
-    return inter / union if union else 0.0
-
-
-def _likely(pairs: set[tuple[int, int]], sig: np.ndarray, min_jaccard: float) -> list:
-    """Candidate pairs whose signatures agree on at least ``min_jaccard`` of entries.
-
-    The share of equal MinHash values estimates the Jaccard similarity; pairs far
-    below any threshold are dropped before the slower exact comparison.
-    """
-    if not pairs:
-        return []
-    arr = np.array(sorted(pairs), dtype=np.int64)
-    agree = (sig[arr[:, 0]] == sig[arr[:, 1]]).mean(axis=1)
-    return [tuple(p) for p in arr[agree >= min_jaccard].tolist()]
-
-
 def _title_similarity(a: str, b: str, threshold: float) -> float:
     """Difflib ratio, after its cheap upper bounds rule most pairs out."""
     sm = difflib.SequenceMatcher(None, a, b)
     if sm.real_quick_ratio() < threshold or sm.quick_ratio() < threshold:
         return 0.0
     return sm.ratio()
+
+
+def _year(value: object) -> int:
+    """A year as an int, 0 when missing or unreadable (NaN from a table, say)."""
+    try:
+        return int(value) if value else 0  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _codes(chunks: list[pa.Array]) -> np.ndarray:
+    """Equal values get equal codes; ``None`` and ``""`` get -1."""
+    if not chunks:
+        return np.zeros(0, dtype=np.int64)
+    encoded = pc.dictionary_encode(pa.concat_arrays([c.cast(pa.large_string()) for c in chunks]))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    empty = pc.index(encoded.dictionary, "").as_py()
+    if empty >= 0:
+        codes[codes == empty] = -1
+    return codes
+
+
+class DedupIndex:
+    """Records added in batches, grouped when all are in (see the module docstring).
+
+    Args:
+        options: Thresholds.
+    """
+
+    def __init__(self, options: DedupOptions | None = None) -> None:
+        self.options = options or DedupOptions()
+        self.n = 0
+        self._bands = max(1, self.options.num_perm // ROWS_PER_BAND)
+        self._vocabulary = Vocabulary()
+        self._keys: list[pa.Array] = []
+        self._dois: list[pa.Array] = []
+        self._arxiv: list[pa.Array] = []
+        self._years: list[np.ndarray] = []
+        self._title_bands: list[np.ndarray] = []
+        self._title_ok: list[np.ndarray] = []
+        self._abstract_bands: list[np.ndarray] = []
+        self._abstract_ok: list[np.ndarray] = []
+
+    def add(
+        self,
+        title_keys: Sequence[str],
+        abstracts: Sequence[str],
+        dois: Sequence[str | None],
+        arxiv_ids: Sequence[str | None],
+        years: Sequence[int | None],
+    ) -> np.ndarray:
+        """Add records (their indices continue from the records added before).
+
+        Args:
+            title_keys: Title keys (:func:`landscape.clean.title_key`).
+            abstracts: Cleaned abstracts (shingled now, not kept).
+            dois: Normalised DOIs or ``None``.
+            arxiv_ids: Version-stripped arXiv ids or ``None``.
+            years: Publication years or ``None``.
+
+        Returns:
+            The MinHash signatures of the title keys, uint32 of shape
+            (n_records, num_perm): :meth:`resolve` asks for those of candidate
+            pairs back (they are not kept here).
+        """
+        opts = self.options
+        if not len(title_keys) == len(abstracts) == len(dois) == len(arxiv_ids) == len(years):
+            raise ValueError("DedupIndex.add: all arguments must have one entry per record")
+        self.n += len(title_keys)
+        self._keys.append(pa.array(title_keys, pa.large_string()))
+        self._dois.append(pa.array(dois, pa.large_string()))
+        self._arxiv.append(pa.array(arxiv_ids, pa.large_string()))
+        self._years.append(np.array([_year(y) for y in years], dtype=np.int64))
+        titles = char_shingles(title_keys)
+        self._title_ok.append(titles.count() > 0)
+        title_sig = minhash(titles, opts.num_perm)
+        self._title_bands.append(band_keys(title_sig, self._bands))
+        words = self._vocabulary.word_shingles(abstracts)
+        self._abstract_ok.append(words.count() >= opts.min_abstract_shingles)
+        self._abstract_bands.append(band_keys(minhash(words, opts.num_perm), self._bands))
+        return title_sig
+
+    def column(self, name: str, rows: np.ndarray) -> pa.Array:
+        """Values of ``key``, ``doi`` or ``arxiv_id`` at ``rows`` (``""`` as null)."""
+        chunks = {"key": self._keys, "doi": self._dois, "arxiv_id": self._arxiv}[name]
+        values = pa.concat_arrays(chunks).take(pa.array(rows, pa.int64()))
+        return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.large_string()), values)
+
+    def resolve(
+        self,
+        fetch_abstracts: Callable[[np.ndarray], Sequence[str]],
+        fetch_signatures: Callable[[np.ndarray], np.ndarray],
+    ) -> tuple[np.ndarray, dict[int, Link]]:
+        """Group the records added so far.
+
+        Args:
+            fetch_abstracts: Returns the abstracts of the records at the given
+                (sorted) indices, in that order; called once, for the records of
+                candidate pairs.
+            fetch_signatures: Returns the title signatures (as :meth:`add`
+                returned them) of the records at the given sorted indices.
+
+        Returns:
+            ``(group, links)`` as :func:`find_duplicates` returns them.
+        """
+        opts = self.options
+        n = self.n
+        dois, arxiv, keys = _codes(self._dois), _codes(self._arxiv), _codes(self._keys)
+        years = np.concatenate(self._years) if self._years else np.zeros(0, np.int64)
+        edges: list[tuple[int, int, str, float]] = []
+
+        def conflict(i: int, j: int) -> bool:
+            # Different DOIs or arXiv ids are different papers, whatever their text says
+            # ("Discussion of: X" by several discussants share a title).
+            return bool(
+                (dois[i] >= 0 and dois[j] >= 0 and dois[i] != dois[j])
+                or (arxiv[i] >= 0 and arxiv[j] >= 0 and arxiv[i] != arxiv[j])
+            )
+
+        def conflicts(pairs: np.ndarray) -> np.ndarray:
+            i, j = pairs[:, 0], pairs[:, 1]
+            doi = (dois[i] >= 0) & (dois[j] >= 0) & (dois[i] != dois[j])
+            return doi | ((arxiv[i] >= 0) & (arxiv[j] >= 0) & (arxiv[i] != arxiv[j]))
+
+        def exact(codes: np.ndarray, rule: str, check: bool) -> None:
+            # Only values seen more than once can link records; the others are skipped.
+            counts = np.bincount(codes[codes >= 0], minlength=1)
+            repeated = np.flatnonzero((codes >= 0) & (counts[np.maximum(codes, 0)] > 1))
+            seen: dict[int, list[int]] = {}
+            for i in repeated.tolist():
+                earlier = seen.setdefault(int(codes[i]), [])
+                match = next((j for j in earlier if not (check and conflict(i, j))), None)
+                if match is not None:
+                    edges.append((match, i, rule, 1.0))
+                earlier.append(i)
+
+        exact(dois, "exact-doi", check=False)
+        exact(arxiv, "exact-arxiv", check=False)
+        exact(keys, "exact-title", check=True)
+
+        if n > 1:
+            valid = np.concatenate(self._abstract_ok)
+            title_pairs = self._title_candidates(keys, years, conflicts, fetch_signatures)
+            abstract_pairs = lsh_pairs(
+                np.concatenate(self._abstract_bands),
+                valid,
+                opts.max_bucket,
+                keep=lambda pairs: ~conflicts(pairs),
+            )
+            # Exact Jaccard needs the shingle sets of the candidates' abstracts only.
+            both = [(i, j) for i, j, _ in title_pairs if valid[i] and valid[j]]
+            both_pairs = np.array(both, dtype=np.int64).reshape(-1, 2)
+            sets = self._shingle_sets(both_pairs, abstract_pairs, fetch_abstracts=fetch_abstracts)
+            for i, j, score in title_pairs:
+                if valid[i] and valid[j] and jaccard(sets[i], sets[j]) < opts.title_abstract_min:
+                    continue
+                edges.append((i, j, "fuzzy-title", round(score, 4)))
+            for i, j in abstract_pairs.tolist():
+                score = jaccard(sets[i], sets[j])
+                if score >= opts.abstract_threshold:
+                    edges.append((i, j, "near-abstract", round(score, 4)))
+        return _groups(n, edges)
+
+    def _title_candidates(
+        self,
+        keys: np.ndarray,
+        years: np.ndarray,
+        conflicts: Callable[[np.ndarray], np.ndarray],
+        fetch_signatures: Callable[[np.ndarray], np.ndarray],
+    ) -> list[tuple[int, int, float]]:
+        """Fuzzy-title pairs that pass every check but the abstract overlap."""
+        opts = self.options
+        ok = np.concatenate(self._title_ok)
+        rows = np.flatnonzero(ok)
+        similar = _agreeing(rows, fetch_signatures(rows))
+        likely = lsh_pairs(np.concatenate(self._title_bands), ok, opts.max_bucket, keep=similar)
+        del similar  # and the signatures with it
+        i, j = likely[:, 0], likely[:, 1]
+        far = (years[i] != 0) & (years[j] != 0) & (np.abs(years[i] - years[j]) > opts.max_year_gap)
+        likely = likely[(keys[i] != keys[j]) & ~conflicts(likely) & ~far]
+        members = np.unique(likely)
+        texts = pa.concat_arrays(self._keys).take(pa.array(members)).to_pylist()
+        text = dict(zip(members.tolist(), texts, strict=True))
+        out = []
+        for i, j in likely.tolist():
+            score = _title_similarity(text[i], text[j], opts.title_threshold)
+            if score < opts.title_threshold:
+                continue
+            # "Part I" / "Part II", "type C" / "type D", "Isomorphic" / "Isometric":
+            # similar titles of different papers. Titles differing in a number or a
+            # letter are never merged, and the abstracts must overlap when present.
+            if _series_difference(text[i], text[j]):
+                continue
+            out.append((i, j, score))
+        return out
+
+    def _shingle_sets(
+        self,
+        *pairs: np.ndarray,
+        fetch_abstracts: Callable[[np.ndarray], Sequence[str]],
+    ) -> dict[int, np.ndarray]:
+        members = np.unique(np.concatenate([p.reshape(-1) for p in pairs]))
+        if not len(members):
+            return {}
+        shingles = self._vocabulary.word_shingles(fetch_abstracts(members))
+        return {int(i): shingles.set_of(k) for k, i in enumerate(members)}
+
+
+def _agreeing(rows: np.ndarray, sig: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A filter of pairs whose MinHash signatures agree on at least half their values.
+
+    The share of equal values estimates Jaccard; pairs far below any threshold are
+    dropped before the slower exact comparison. ``sig[k]`` is the signature of
+    record ``rows[k]``; pairs are compared in chunks, to keep the (pairs x
+    permutations) comparison small.
+    """
+
+    def similar(pairs: np.ndarray) -> np.ndarray:
+        row = np.searchsorted(rows, pairs)
+        agree = np.empty(len(pairs))
+        for s in range(0, len(pairs), _CHUNK):
+            a, b = row[s : s + _CHUNK, 0], row[s : s + _CHUNK, 1]
+            agree[s : s + _CHUNK] = np.count_nonzero(sig[a] == sig[b], axis=1) / sig.shape[1]
+        return agree >= 0.5
+
+    return similar
+
+
+def _groups(n: int, edges: list[tuple[int, int, str, float]]) -> tuple[np.ndarray, dict[int, Link]]:
+    """Union-find over the edges; each merged record explained by its best edge."""
+    priority = {rule: k for k, rule in enumerate(RULES)}
+    edges.sort(key=lambda e: (priority[e[2]], min(e[0], e[1]), max(e[0], e[1])))
+    uf = _UnionFind(n)
+    for i, j, _, _ in edges:
+        uf.union(i, j)
+    group = np.arange(n, dtype=np.int64)
+    for i in np.flatnonzero(uf.parent != np.arange(n)).tolist():
+        group[i] = uf.find(i)
+
+    # Each merged record is explained by its best-priority edge inside its group.
+    links: dict[int, Link] = {}
+    by_record: dict[int, list[tuple[int, int, str, float]]] = defaultdict(list)
+    for e in edges:
+        by_record[e[0]].append(e)
+        by_record[e[1]].append(e)
+    for i in np.flatnonzero(group != np.arange(n)).tolist():
+        best = min(by_record[i], key=lambda e: (priority[e[2]], -e[3], min(e[0], e[1])))
+        other = best[1] if best[0] == i else best[0]
+        links[i] = Link(other=other, rule=best[2], score=best[3])
+    return group, links
 
 
 def find_duplicates(
@@ -263,86 +398,6 @@ def find_duplicates(
         group as the index of its first record (so ``group[i] == i`` for kept
         records), and for every merged record the :class:`Link` that explains it.
     """
-    opts = options or DedupOptions()
-    n = len(title_keys)
-    uf = _UnionFind(n)
-    edges: list[tuple[int, int, str, float]] = []
-
-    def conflict(i: int, j: int) -> bool:
-        # Different DOIs or arXiv ids are different papers, whatever their text says
-        # ("Discussion of: X" by several discussants share a title).
-        return bool(
-            (dois[i] and dois[j] and dois[i] != dois[j])
-            or (arxiv_ids[i] and arxiv_ids[j] and arxiv_ids[i] != arxiv_ids[j])
-        )
-
-    def exact(values: Sequence[str | None], rule: str, check: bool) -> None:
-        seen: dict[str, list[int]] = {}
-        for i, v in enumerate(values):
-            if not v:
-                continue
-            earlier = seen.setdefault(v, [])
-            match = next((j for j in earlier if not (check and conflict(i, j))), None)
-            if match is not None:
-                edges.append((match, i, rule, 1.0))
-            earlier.append(i)
-
-    exact(dois, "exact-doi", check=False)
-    exact(arxiv_ids, "exact-arxiv", check=False)
-    exact(title_keys, "exact-title", check=True)
-
-    if n > 1:
-        shingles = _word_shingles(abstracts)
-        valid = shingles.count() >= opts.min_abstract_shingles
-        # 5 rows per band, 12 bands: a pair at Jaccard 0.8 becomes a candidate with
-        # probability 0.99, one at 0.3 with 0.03; candidates are verified exactly.
-        bands = max(1, opts.num_perm // _ROWS_PER_BAND)
-        titles = _char_shingles(title_keys)
-        title_sig = _minhash(titles, opts.num_perm)
-        t_pairs = _lsh_pairs(title_sig, bands, titles.count() > 0, opts.max_bucket)
-        for i, j in _likely(t_pairs, title_sig, 0.5):
-            if title_keys[i] == title_keys[j] or conflict(i, j):
-                continue
-            yi, yj = years[i], years[j]
-            if yi and yj and abs(int(yi) - int(yj)) > opts.max_year_gap:
-                continue
-            score = _title_similarity(title_keys[i], title_keys[j], opts.title_threshold)
-            if score < opts.title_threshold:
-                continue
-            # "Part I" / "Part II", "type C" / "type D", "Isomorphic" / "Isometric":
-            # similar titles of different papers. Titles differing in a number or a
-            # letter are never merged, and the abstracts must overlap when present.
-            if _series_difference(title_keys[i], title_keys[j]):
-                continue
-            if valid[i] and valid[j] and _jaccard(shingles, i, j) < opts.title_abstract_min:
-                continue
-            edges.append((i, j, "fuzzy-title", round(score, 4)))
-
-        a_pairs = _lsh_pairs(_minhash(shingles, opts.num_perm), bands, valid, opts.max_bucket)
-        for i, j in sorted(a_pairs):
-            if conflict(i, j):
-                continue
-            score = _jaccard(shingles, i, j)
-            if score >= opts.abstract_threshold:
-                edges.append((i, j, "near-abstract", round(score, 4)))
-
-    priority = {rule: k for k, rule in enumerate(RULES)}
-    edges.sort(key=lambda e: (priority[e[2]], min(e[0], e[1]), max(e[0], e[1])))
-    for i, j, _, _ in edges:
-        uf.union(i, j)
-    group = np.array([uf.find(i) for i in range(n)], dtype=np.int64)
-
-    # Each merged record is explained by its best-priority edge inside its group.
-    links: dict[int, Link] = {}
-    by_record: dict[int, list[tuple[int, int, str, float]]] = defaultdict(list)
-    for e in edges:
-        by_record[e[0]].append(e)
-        by_record[e[1]].append(e)
-    for i in range(n):
-        if group[i] == i:
-            continue
-        i_edges = by_record[i]
-        best = min(i_edges, key=lambda e: (priority[e[2]], -e[3], min(e[0], e[1])))
-        other = best[1] if best[0] == i else best[0]
-        links[i] = Link(other=other, rule=best[2], score=best[3])
-    return group, links
+    index = DedupIndex(options)
+    signatures = index.add(title_keys, abstracts, dois, arxiv_ids, years)
+    return index.resolve(lambda rows: [abstracts[i] for i in rows], lambda rows: signatures[rows])

@@ -15,16 +15,18 @@ complete entry and reports the broken rest as one record naming its line.
 
 from __future__ import annotations
 
+import bisect
+import re
 import xml.parsers.expat as expat
 from dataclasses import dataclass, field
 from typing import Any
 
 from landscape.errors import InputError
 from landscape.formats.base import FileReport, RawRecord
+from landscape.formats.decoding import BOM_UTF8, line_starts
 from landscape.formats.options import FormatOptions
 from landscape.formats.text import (
     compact,
-    decode_document,
     html_to_text,
     normalise_doi,
     parse_date,
@@ -44,6 +46,13 @@ _CUT_CODES = {
 }
 
 
+_DECLARATION_RE = re.compile(rb"^(<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9._-]*)([\"'])")
+_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ENTRY_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?entry[\s>/]")
+_TAG_END_RE = re.compile(rb">")
+_LINE_BREAK_RE = re.compile(rb"\r\n|\r|\n")
+
+
 class _UnsafeXML(Exception):
     """Raised from an expat handler to stop at a DTD or entity declaration."""
 
@@ -55,6 +64,7 @@ class _Node:
     line: int
     text: list[str] = field(default_factory=list)
     children: list[_Node] = field(default_factory=list)
+    end_line: int = 0
 
     def find(self, tag: str) -> _Node | None:
         return next((c for c in self.children if c.tag == tag), None)
@@ -146,10 +156,116 @@ def _record(entry: _Node, source: str) -> RawRecord:
     return record
 
 
+def _decode(data: bytes, source: str, encoding: str) -> tuple[str, str]:
+    """The document as text, and the encoding it was read with.
+
+    A BOM decides, then a non-UTF-8 ``encoding`` setting, then the XML declaration.
+    Undecodable bytes become lone surrogates (flagged by :func:`_sanitise`).
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    if data.startswith(BOM_UTF8):
+        data, declared = data[3:], "utf-8"
+    else:
+        found = _DECLARATION_RE.match(data)
+        declared = found.group(2).decode("ascii") if found else "utf-8"
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        declared = encoding
+    try:
+        return data.decode(declared, errors="surrogateescape"), declared
+    except LookupError:
+        raise InputError(
+            f"{source}: cannot decode the XML (unknown encoding {declared!r})"
+        ) from None
+
+
+def _sanitise(text: str, encoding: str) -> tuple[str, dict[int, str]]:
+    """Replace what XML cannot hold (bad bytes, NUL, control characters) with U+FFFD.
+
+    Returns:
+        The text, and for each line that held such a character what it was.
+    """
+    bad: dict[int, str] = {}
+    if not _ILLEGAL_RE.search(text):
+        return text, bad
+    starts = line_starts(text)
+    for found in _ILLEGAL_RE.finditer(text):
+        line = bisect.bisect_right(starts, found.start()) + 1
+        illegal = found.group() < "\ud800"
+        what = (
+            "characters XML does not allow" if illegal else f"bytes that are not valid {encoding}"
+        )
+        bad.setdefault(line, what)
+    return _ILLEGAL_RE.sub("\ufffd", text), bad
+
+
+class _Run:
+    """One expat pass over (part of) the document, collecting entries as they close."""
+
+    def __init__(self, source: str, line_base: int, first: bool) -> None:
+        self.parser = expat.ParserCreate(namespace_separator=" ")
+        self.source, self.line_base, self.first = source, line_base, first
+        self.entries: list[_Node] = []
+        self.stack: list[_Node] = []
+        self.depth = 0
+        self.root_at: int | None = None
+        p = self.parser
+        p.StartElementHandler, p.EndElementHandler = self.start, self.end
+        p.CharacterDataHandler = self.text
+        p.StartDoctypeDeclHandler = p.EntityDeclHandler = self.refuse
+
+    def line(self) -> int:
+        return self.parser.CurrentLineNumber + self.line_base
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = _short(name)
+        if self.root_at is None:
+            self.root_at = self.parser.CurrentByteIndex
+            if self.first and tag != "feed":
+                raise InputError(f"{self.source}: not an Atom feed (root element <{tag}>)")
+        if self.stack or (tag == "entry" and self.depth == 1):
+            node = _Node(tag, attrs, self.line())
+            if self.stack:
+                self.stack[-1].children.append(node)
+            self.stack.append(node)
+        self.depth += 1
+
+    def end(self, name: str) -> None:
+        self.depth -= 1
+        if self.stack:
+            node = self.stack.pop()
+            node.end_line = self.line()
+            if not self.stack:
+                self.entries.append(node)
+
+    def text(self, chunk: str) -> None:
+        if self.stack:
+            self.stack[-1].text.append(chunk)
+
+    @staticmethod
+    def refuse(*_: Any) -> None:
+        raise _UnsafeXML
+
+
+def _flag(record: RawRecord, entry: _Node, bad: dict[int, str], bad_lines: list[int]) -> None:
+    """Mark a record whose entry spans a line that held bad bytes or characters."""
+    k = bisect.bisect_left(bad_lines, entry.line)
+    if k < len(bad_lines) and bad_lines[k] <= entry.end_line:
+        line = bad_lines[k]
+        record.problem = f"entry at line {entry.line} holds {bad[line]} (line {line})"
+        record.problem_code = "invalid-encoding"
+
+
 def parse(
     data: bytes, source: str, options: FormatOptions | None = None
 ) -> tuple[list[RawRecord], FileReport]:
     """Parse an arXiv API Atom feed.
+
+    Bytes that are not valid in the document's encoding, and characters XML does
+    not allow (NUL, control characters), make only their entry a dropped record
+    (``invalid-encoding``). After any other XML error, reading resumes at the
+    next ``<entry>``: the broken part is one ``malformed-record`` record and the
+    entries after it are kept.
 
     Args:
         data: The file's (decompressed) bytes.
@@ -158,86 +274,80 @@ def parse(
 
     Returns:
         ``(records, report)``: one record per complete entry, plus one record with
-        ``problem`` for a cut-off or broken rest (``truncated`` or
-        ``malformed-record``) or a refused DTD (``unsafe-xml``).
+        ``problem`` for each broken part or a cut-off end (``truncated`` or
+        ``malformed-record``), or a refused DTD (``unsafe-xml``).
 
     Raises:
         InputError: The file is not XML or its root is not an Atom ``<feed>``.
     """
     opts = options or FormatOptions()
     report = FileReport(source, NAME)
-    parser = expat.ParserCreate(namespace_separator=" ")
-    entries: list[_Node] = []
-    stack: list[_Node] = []
-    depth = 0
-    root: list[str] = []
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal depth
-        tag = _short(name)
-        if not root:
-            root.append(tag)
-            if tag != "feed":
-                raise InputError(f"{source}: not an Atom feed (root element <{tag}>)")
-        if stack or (tag == "entry" and depth == 1):
-            node = _Node(tag, attrs, parser.CurrentLineNumber)
-            if stack:
-                stack[-1].children.append(node)
-            stack.append(node)
-        depth += 1
-
-    def end(name: str) -> None:
-        nonlocal depth
-        depth -= 1
-        if stack:
-            node = stack.pop()
-            if not stack:
-                entries.append(node)
-
-    def text(chunk: str) -> None:
-        if stack:
-            stack[-1].text.append(chunk)
-
-    def refuse(*_: Any) -> None:
-        raise _UnsafeXML
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    feed: bytes | str = data
-    if opts.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        feed, _ = decode_document(data, source, opts.encoding)
-    failure: RawRecord | None = None
-    try:
-        parser.Parse(feed, True)
-    except _UnsafeXML:
-        line = parser.CurrentLineNumber
-        why = f"line {line}: XML document type/entity declarations are refused (unsafe XML)"
-        return [
-            RawRecord(source, line, None, None, {}, why, "unsafe-xml", [], f"line {line}")
-        ], report
-    except (LookupError, ValueError, UnicodeError) as exc:  # declared encoding not usable
-        raise InputError(f"{source}: cannot decode the XML ({exc})") from None
-    except expat.ExpatError as exc:
-        message = expat.errors.messages.get(exc.code, str(exc))
-        if not root:
-            raise InputError(f"{source}: not XML ({message} at line {exc.lineno})") from None
-        cut = exc.code in _CUT_CODES
-        if cut and not stack:  # cut between entries: no entry is lost
-            report.warnings.append(f"{source}: document ends at line {exc.lineno} before </feed>")
+    text, encoding = _decode(data, source, opts.encoding)
+    text, bad = _sanitise(text, encoding)
+    bad_lines = sorted(bad)
+    # Now UTF-8 whatever it was: the declaration must say so.
+    buf = _DECLARATION_RE.sub(rb"\g<1>UTF-8\g<3>", text.encode("utf-8"), count=1)
+    records: list[RawRecord] = []
+    root_tag = b""
+    at, line_base = 0, 0
+    while True:
+        run = _Run(source, line_base, first=not root_tag)
+        chunk = root_tag + buf[at:] if root_tag else buf
+        error: expat.ExpatError | None = None
+        try:
+            run.parser.Parse(chunk, True)
+        except _UnsafeXML:
+            line = run.line()
+            why = f"line {line}: XML document type/entity declarations are refused (unsafe XML)"
+            records += [_record(entry, source) for entry in run.entries]
+            records.append(
+                RawRecord(source, line, None, None, {}, why, "unsafe-xml", [], f"line {line}")
+            )
+            return records, report
+        except (LookupError, ValueError, UnicodeError) as exc:  # declared encoding not usable
+            raise InputError(f"{source}: cannot decode the XML ({exc})") from None
+        except expat.ExpatError as exc:
+            error = exc
+        for entry in run.entries:
+            record = _record(entry, source)
+            _flag(record, entry, bad, bad_lines)
+            records.append(record)
+        if not root_tag:
+            if run.root_at is None:
+                message = expat.errors.messages.get(error.code, str(error)) if error else "empty"
+                where = f" at line {error.lineno}" if error else ""
+                raise InputError(f"{source}: not XML ({message}{where})")
+            found = _TAG_END_RE.search(buf, run.root_at)
+            end = found.end() if found else len(buf)
+            root_tag = _LINE_BREAK_RE.sub(b" ", buf[run.root_at : end])
+        if error is None:
+            return records, report
+        offset = len(root_tag) if at else 0
+        failed_at = at + max(run.parser.ErrorByteIndex - offset, 0)
+        line = run.stack[0].line if run.stack else error.lineno + line_base
+        title = run.stack[0].value("title") if run.stack else None
+        message = expat.errors.messages.get(error.code, str(error))
+        if error.code in _CUT_CODES:
+            if run.stack:  # cut inside an entry
+                why = f"entry at line {line} is cut off: the document ends at line {run.line()}"
+                records.append(
+                    RawRecord(source, line, title, None, {}, why, "truncated", [], f"line {line}")
+                )
+            else:  # cut between entries: no entry is lost
+                report.warnings.append(
+                    f"{source}: document ends at line {run.line()} before </feed>"
+                )
+            return records, report
+        resume = _ENTRY_RE.search(buf, max(failed_at, at + 1))
+        error_line = error.lineno + line_base
+        if resume is None:
+            why = f"XML error at line {error_line} ({message}); unread from line {line} on"
         else:
-            line = stack[0].line if stack else exc.lineno
-            if cut:
-                why = f"entry at line {line} is cut off: the document ends at line {exc.lineno}"
-            else:
-                why = f"XML error at line {exc.lineno} ({message}); unread from line {line} on"
-            code = "truncated" if cut else "malformed-record"
-            # The broken entry's title, if it got that far, helps find it in the ledger.
-            title = stack[0].value("title") if stack else None
-            failure = RawRecord(source, line, title, None, {}, why, code, [], f"line {line}")
-    records = [_record(entry, source) for entry in entries]
-    if failure is not None:
-        records.append(failure)
-    return records, report
+            line_base = len(_LINE_BREAK_RE.findall(buf, 0, resume.start()))
+            why = f"XML error at line {error_line} ({message}); lines {line} to {line_base} skipped"
+        records.append(
+            RawRecord(source, line, title, None, {}, why, "malformed-record", [], f"line {line}")
+        )
+        if resume is None:
+            return records, report
+        at = resume.start()

@@ -11,10 +11,12 @@ only author names are converted, since their accents are plain letters.
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from landscape.formats.base import FileReport, RawRecord
-from landscape.formats.jsondoc import JsonItem, load_json_items
+from landscape.formats.jsondoc import JsonItem, iter_json_items, json_head
 from landscape.formats.options import FormatOptions
 from landscape.formats.text import (
     compact,
@@ -41,8 +43,8 @@ def sniff(data: bytes, name: str) -> bool:
     Returns:
         True when the first object has the snapshot's keys.
     """
-    head = data[:20000].lstrip(b"\xef\xbb\xbf \t\r\n").decode("utf-8", errors="replace")
-    if not head.startswith("{") or '"abstract"' not in head:
+    head = json_head(data, name, starts="{")
+    if head is None or '"abstract"' not in head:
         return False
     if any(marker in head for marker in _MARKERS):
         return True
@@ -114,6 +116,31 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
     )
 
 
+def parse_stream(
+    stream: BinaryIO,
+    source: str,
+    options: FormatOptions | None = None,
+    report: FileReport | None = None,
+) -> Iterator[RawRecord]:
+    """Read records from a binary stream; JSON Lines are read line by line.
+
+    Args:
+        stream: The file's (decompressed) bytes.
+        source: The file's path, used in records and messages.
+        options: Only ``encoding`` is used.
+        report: Unused (these formats report nothing besides records).
+
+    Yields:
+        One record per item, in file order.
+
+    Raises:
+        InputError: The file is empty or holds no JSON object (before any record).
+    """
+    opts = options or FormatOptions()
+    for item in iter_json_items(stream, source, opts.encoding):
+        yield record_from(item, source)
+
+
 def parse(
     data: bytes, source: str, options: FormatOptions | None = None
 ) -> tuple[list[RawRecord], FileReport]:
@@ -131,6 +158,4 @@ def parse(
     Raises:
         InputError: The file is empty or has no JSON object at all.
     """
-    opts = options or FormatOptions()
-    items = load_json_items(data, source, opts.encoding)
-    return [record_from(item, source) for item in items], FileReport(source, NAME)
+    return list(parse_stream(io.BytesIO(data), source, options)), FileReport(source, NAME)

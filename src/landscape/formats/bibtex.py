@@ -24,10 +24,10 @@ from bibtexparser import model
 
 from landscape.errors import InputError
 from landscape.formats.base import FileReport, RawRecord
+from landscape.formats.decoding import TEXT_BREAK_RE, decode_document
 from landscape.formats.options import FormatOptions
 from landscape.formats.text import (
     compact,
-    decode_document,
     latex_to_text,
     name_first_last,
     normalise_doi,
@@ -44,6 +44,8 @@ logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 NAME = "bibtex"
 _ENTRY_RE = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]\s*[^\s,{}()]*\s*,", re.M)
+# "@type{key," with anything (damage) in the type: where an entry starts, whatever its state.
+_DAMAGED_ENTRY_RE = re.compile(r"@[^@{}()\r\n]*[{(]\s*[^\s,{}()]*\s*,")
 _KEY_RE = re.compile(r"@\s*[A-Za-z]+\s*[{(]\s*([^\s,{}()]+)")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -147,6 +149,8 @@ def parse(
     """
     opts = options or FormatOptions()
     text, _ = decode_document(data, source, opts.encoding)
+    # bibtexparser counts lines by \n only; a file with \r line ends is one "line".
+    text = TEXT_BREAK_RE.sub("\n", text)
     if not text.strip():
         raise InputError(f"{source}: file is empty; nothing to read")
     try:
@@ -174,7 +178,19 @@ def parse(
                 RawRecord(source, line, None, None, {}, problem, "malformed-record", [], where)
             )
         elif isinstance(block, model.ImplicitComment) and "@" in (block.raw or ""):
-            snippet = scrub((block.raw or "").strip()[:80])[0]
+            raw = block.raw or ""
+            found = _DAMAGED_ENTRY_RE.search(raw)
+            if found:
+                # "@artXicle{key, ...": an entry whose start is damaged is a record
+                # that could not be read, not a comment to skip.
+                at = line + raw.count("\n", 0, found.start())
+                snippet = scrub(raw[found.start() : found.start() + 60])[0]
+                why = f"BibTeX line {at} starts an entry that cannot be read: {snippet!r}"
+                records.append(
+                    RawRecord(source, at, None, None, {}, why, "malformed-record", [], f"line {at}")
+                )
+                continue
+            snippet = scrub(raw.strip()[:80])[0]
             report.skipped.append((line, snippet, "text outside any BibTeX entry"))
             report.warnings.append(f"{source}: line {line} has '@' outside any entry: {snippet!r}")
     return records, report

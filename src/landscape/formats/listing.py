@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from landscape.errors import InputError
 from landscape.formats.base import FileReport, RawRecord
+from landscape.formats.decoding import decode_lines, utf8_head
 
 #: Lines that are site chrome, matched case-insensitively against the whole
 #: stripped line. Extend with ``chrome_patterns`` for another site.
@@ -50,7 +51,7 @@ _DATE_RE = re.compile(
 )
 # A line with no letters at all (upvote counts, separators) is layout, not text.
 _NO_LETTERS_RE = re.compile(r"^[\W\d_]*$")
-_LINE_SPLIT_RE = re.compile(rb"\r\n|\r|\n")
+_BINARY_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -79,35 +80,16 @@ class _Line:
     bad_bytes: str | None = None  # description of undecodable bytes, if any
 
 
-def _decode_lines(data: bytes, source: str, encoding: str) -> list[_Line]:
-    """Split bytes into numbered lines, decoding each line on its own.
-
-    Decoding per line keeps every good line when a few bytes are wrong, and lets
-    the error name the exact line and byte.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    lines = []
-    for no, raw in enumerate(_LINE_SPLIT_RE.split(data), start=1):
-        try:
-            lines.append(_Line(no, raw.decode(encoding)))
-        except UnicodeDecodeError as exc:
-            bad = raw[exc.start : exc.start + 1].hex().upper()
-            why = f"line {no} is not valid {encoding} (byte 0x{bad} at column {exc.start + 1})"
-            lines.append(_Line(no, raw.decode(encoding, errors="replace"), bad_bytes=why))
-    return lines
-
-
 def _check_text_file(data: bytes, source: str) -> None:
     if not data.strip():
         raise InputError(f"{source}: file is empty; nothing to read")
-    head = data[:8192]
-    if b"\x00" in head:
-        raise InputError(f"{source}: looks like a binary file (NUL bytes), not a listing page")
-    # Many bytes outside printable text in the head means a binary format.
+    head = utf8_head(data[:8192])  # a UTF-16 file is text, whatever its NUL bytes
+    # NUL bytes at the very start (magic numbers) or many bytes outside printable
+    # text in the head mean a binary format; a few (damage) only spoil their lines.
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-    if controls > 0.05 * len(head):
-        raise InputError(f"{source}: looks like a binary file (control bytes), not a listing page")
+    if b"\x00" in head[:8] or controls > _BINARY_SHARE * len(head):
+        what = "NUL bytes" if b"\x00" in head else "control bytes"
+        raise InputError(f"{source}: looks like a binary file ({what}), not a listing page")
 
 
 def _is_prose(text: str, opts: ListingOptions) -> bool:
@@ -151,7 +133,8 @@ def parse_listing(
     content: list[_Line] = []
     dates: list[tuple[int, str]] = []  # (index into content where the date starts applying, date)
     notes: dict[int, list[str]] = {}
-    for line in _decode_lines(data, source, opts.encoding):
+    for no, decoded, problem in decode_lines(data, source, opts.encoding):
+        line = _Line(no, decoded, problem)
         text = line.text.strip()
         if not text:
             continue

@@ -9,10 +9,12 @@ which are stripped.
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from landscape.formats.base import FileReport, RawRecord
-from landscape.formats.jsondoc import JsonItem, load_json_items
+from landscape.formats.jsondoc import JsonItem, iter_json_items, json_head
 from landscape.formats.options import FormatOptions
 from landscape.formats.text import (
     compact,
@@ -32,15 +34,16 @@ def sniff(data: bytes, name: str) -> bool:
 
     Args:
         data: The head (or all) of the decompressed file.
-        name: The file name (unused: the keys decide, as several formats are JSON).
+        name: The file name; a JSON name accepts a head whose first line is damaged
+            (the keys decide, as several formats are JSON).
 
     Returns:
         True for JSON whose head holds keys only OpenAlex uses.
     """
-    head = data[:20000].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:1] not in (b"{", b"["):
+    head = json_head(data, name)
+    if head is None:
         return False
-    text = head.decode("utf-8", errors="replace")
+    text = head
     return any(marker in text for marker in _MARKERS)
 
 
@@ -150,6 +153,31 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
     )
 
 
+def parse_stream(
+    stream: BinaryIO,
+    source: str,
+    options: FormatOptions | None = None,
+    report: FileReport | None = None,
+) -> Iterator[RawRecord]:
+    """Read records from a binary stream; JSON Lines are read line by line.
+
+    Args:
+        stream: The file's (decompressed) bytes.
+        source: The file's path, used in records and messages.
+        options: Only ``encoding`` is used.
+        report: Unused (these formats report nothing besides records).
+
+    Yields:
+        One record per item, in file order.
+
+    Raises:
+        InputError: The file is empty or holds no JSON object (before any record).
+    """
+    opts = options or FormatOptions()
+    for item in iter_json_items(stream, source, opts.encoding, list_keys=("results",)):
+        yield record_from(item, source)
+
+
 def parse(
     data: bytes, source: str, options: FormatOptions | None = None
 ) -> tuple[list[RawRecord], FileReport]:
@@ -166,6 +194,4 @@ def parse(
     Raises:
         InputError: The file is empty or holds no JSON object.
     """
-    opts = options or FormatOptions()
-    items = load_json_items(data, source, opts.encoding, list_keys=("results",))
-    return [record_from(item, source) for item in items], FileReport(source, NAME)
+    return list(parse_stream(io.BytesIO(data), source, options)), FileReport(source, NAME)

@@ -23,10 +23,10 @@ import rispy
 
 from landscape.errors import InputError
 from landscape.formats.base import FileReport, RawRecord
+from landscape.formats.decoding import decode_lines
 from landscape.formats.options import FormatOptions
 from landscape.formats.text import (
     compact,
-    decode_lines,
     latex_to_text,
     name_first_last,
     normalise_doi,
@@ -134,30 +134,42 @@ def parse(
     report = FileReport(source, NAME)
     records: list[RawRecord] = []
     current: list[tuple[int, str]] = []
+    orphan = False  # the current record has tag lines but no TY line (damaged)
     bad_bytes: str | None = None
+
+    def close(why: str | None, code: str | None) -> None:
+        nonlocal current, bad_bytes, orphan
+        if orphan:
+            lines = f"lines {current[0][0]} to {current[-1][0]}"
+            why = f"record with no TY line ({lines}): its type line is missing or damaged"
+            code, current = "malformed-record", [(current[0][0], "TY  - GEN"), *current]
+        if bad_bytes:
+            why, code = bad_bytes, "invalid-encoding"
+        records.append(_record(current, source, why, code))
+        current, bad_bytes, orphan = [], None, False
+
     for no, text, problem in decode_lines(data, source, opts.encoding):
         match = _TAG_RE.match(text.strip())
         tag = match.group(1) if match else None
         if tag == "TY" and current:
             why = f"record at line {current[0][0]} has no ER line before the next TY (line {no})"
-            code = "invalid-encoding" if bad_bytes else "malformed-record"
-            records.append(_record(current, source, bad_bytes or why, code))
-            current, bad_bytes = [], None
+            close(why, "malformed-record")
         if tag == "TY":
             current, bad_bytes = [(no, text.strip())], problem
         elif current and tag == "ER":
-            code = "invalid-encoding" if bad_bytes else None
-            records.append(_record(current, source, bad_bytes, code))
-            current, bad_bytes = [], None
+            close(None, None)
         elif current:
             current.append((no, text.rstrip()))
             bad_bytes = bad_bytes or problem
+        elif tag is not None and tag != "ER":
+            # A tag line outside any record is a record whose TY line was lost: it
+            # is reported as a record, not skipped as junk.
+            current, bad_bytes, orphan = [(no, text.strip())], problem, True
         elif text.strip():
             report.skipped.append((no, text.strip()[:80], "text outside any RIS record"))
     if current:
         why = f"record at line {current[0][0]} is cut off: the file ends without its ER line"
-        code = "invalid-encoding" if bad_bytes else "truncated"
-        records.append(_record(current, source, bad_bytes or why, code))
+        close(why, "truncated")
     if not records:
         raise InputError(f"{source}: no RIS record (no 'TY  - ' line) found")
     return records, report

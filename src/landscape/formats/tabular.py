@@ -11,22 +11,25 @@ Every other column is kept in ``meta["labels"]`` (for example ``group``,
 ``updated_date``): keeping all of them is simpler and loses nothing, and the
 topic-scoring step decides which ones are label-like (low cardinality).
 
-CSV is read with the stdlib ``csv`` module, every cell as a string (so ids such
-as ``0704.0001`` keep their zeros), with line numbers: a row with the wrong
-number of fields, or a broken quote, becomes a record with ``problem`` set and
-reading goes on. Parquet is read with pyarrow column by column (no per-row
-pandas access), so 100k rows take about a second.
+CSV is read with the stdlib ``csv`` module as a stream, line by line (a file of
+any size is read with memory bounded by its longest row), every cell as a string
+(so ids such as ``0704.0001`` keep their zeros), with line numbers: a row with
+the wrong number of fields, or a broken quote, becomes a record with ``problem``
+set and reading goes on. A field may be as large as 2 GB (the ``csv`` module's
+default limit, 128 KiB, would split a long abstract). Parquet is read with
+pyarrow one batch of rows at a time, column by column (no per-row pandas access);
+a batch that cannot be read after others were ends the file with one dropped
+record for the rest.
 """
 
 from __future__ import annotations
 
 import csv
-import gc
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,9 +37,9 @@ import pyarrow.parquet as pq
 
 from landscape.errors import InputError
 from landscape.formats.base import FileReport, RawRecord
+from landscape.formats.decoding import Chain, open_text, read_exactly
 from landscape.formats.options import FormatOptions
 from landscape.formats.text import (
-    decode_document,
     jsonable,
     normalise_doi,
     parse_date,
@@ -68,6 +71,7 @@ _ARXIV_ID_RE = re.compile(
 )
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _BATCH_ROWS = 16384
+_FIELD_LIMIT = 2**31 - 1
 
 
 def _norm(name: str) -> str:
@@ -214,13 +218,21 @@ class _Rows:
         )
 
 
-def _parse_csv(data: bytes, source: str, opts: FormatOptions) -> tuple[list[RawRecord], FileReport]:
-    report = FileReport(source, NAME)
-    text, bad = decode_document(data, source, opts.encoding)
-    if not text.strip():
+def _csv_records(
+    stream: BinaryIO, source: str, opts: FormatOptions, report: FileReport
+) -> Iterator[RawRecord]:
+    """Rows of a CSV/TSV stream as records, read line by line."""
+    lines = iter(open_text(stream, source, opts.encoding))
+    # Blank lines before the header still count for line numbers: csv gets them too.
+    leading: list[str] = []
+    for line in lines:
+        leading.append(line)
+        if line.strip("\r\n"):
+            break
+    if not any(line.strip() for line in leading):
         raise InputError(f"{source}: file is empty; nothing to read")
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(first_line, source), strict=True)
+    dialect = _dialect(leading[-1], source)
+    reader = csv.reader(itertools.chain(leading, lines), dialect, strict=True)
     try:
         header = _dedupe(scrub(next(reader))[0])
     except csv.Error as exc:
@@ -229,9 +241,11 @@ def _parse_csv(data: bytes, source: str, opts: FormatOptions) -> tuple[list[RawR
     if "abstract" not in cols:
         report.warnings.append(f"{source}: no abstract column; columns are: {_listing(header)}")
     rows = _Rows(header, cols, source)
-    records: list[RawRecord] = []
     last = reader.line_num
-    with _no_gc():
+    limit = csv.field_size_limit()
+    # An abstract of several megabytes is still one field (csv's default limit is 128 KiB).
+    csv.field_size_limit(_FIELD_LIMIT)
+    try:
         while True:
             try:
                 row = next(reader)
@@ -245,9 +259,7 @@ def _parse_csv(data: bytes, source: str, opts: FormatOptions) -> tuple[list[RawR
                     else f"not valid CSV ({exc})"
                 )
                 code = "truncated" if cut else "malformed-record"
-                records.append(
-                    RawRecord(source, last + 1, None, None, {}, why, code, [], f"line {last + 1}")
-                )
+                yield RawRecord(source, last + 1, None, None, {}, why, code, [], f"line {last + 1}")
                 last = reader.line_num
                 continue
             start, last = last + 1, reader.line_num
@@ -256,28 +268,19 @@ def _parse_csv(data: bytes, source: str, opts: FormatOptions) -> tuple[list[RawR
             if len(row) != len(header):
                 why = f"line {start}: expected {len(header)} fields, found {len(row)}"
                 meta = {"original": {"fields": scrub(row)[0]}}
-                records.append(
-                    RawRecord(
-                        source,
-                        start,
-                        None,
-                        None,
-                        meta,
-                        why,
-                        "malformed-record",
-                        [],
-                        f"line {start}",
-                    )
+                yield RawRecord(
+                    source, start, None, None, meta, why, "malformed-record", [], f"line {start}"
                 )
                 continue
-            if bad and _SURROGATE_RE.search("".join(row)):
+            if _SURROGATE_RE.search("".join(row)):
                 record = rows.record(start, f"line {start}", scrub(row)[0])
                 record.problem = f"line {start} is not valid {opts.encoding} text"
                 record.problem_code = "invalid-encoding"
-                records.append(record)
+                yield record
                 continue
-            records.append(rows.record(start, f"line {start}", row))
-    return records, report
+            yield rows.record(start, f"line {start}", row)
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _dialect(first_line: str, source: str) -> type[csv.Dialect]:
@@ -305,12 +308,12 @@ def _pylist(column: pa.Array | pa.ChunkedArray) -> list[Any]:
         return [jsonable(v) for v in column.cast(pa.string()).to_pylist()]
 
 
-def _parse_parquet(
-    data: bytes, source: str, opts: FormatOptions
-) -> tuple[list[RawRecord], FileReport]:
-    report = FileReport(source, NAME)
+def _parquet_records(
+    file: BinaryIO, source: str, opts: FormatOptions, report: FileReport
+) -> Iterator[RawRecord]:
+    """Rows of a Parquet file as records, one row group batch at a time."""
     try:
-        table = pq.ParquetFile(io.BytesIO(data))
+        table = pq.ParquetFile(file)
         header = _dedupe(table.schema_arrow.names)
     except Exception as exc:  # pyarrow raises many types (ArrowInvalid, OSError) for bad files
         raise InputError(f"{source}: not a readable Parquet file ({exc})") from None
@@ -318,35 +321,60 @@ def _parse_parquet(
     if "abstract" not in cols:
         report.warnings.append(f"{source}: no abstract column; columns are: {_listing(header)}")
     rows = _Rows(header, cols, source)
-    records: list[RawRecord] = []
-    try:
-        # Batch by batch, so that Arrow holds only one batch besides the records.
-        for batch in table.iter_batches(batch_size=_BATCH_ROWS):
+    batches = table.iter_batches(batch_size=_BATCH_ROWS)
+    n = 0
+    while True:
+        try:
+            batch = next(batches, None)
+            if batch is None:
+                return
             columns = [_pylist(batch.column(i)) for i in range(batch.num_columns)]
-            with _no_gc():
-                records.extend(
-                    rows.record(0, f"row {n}", list(values))
-                    for n, values in enumerate(zip(*columns, strict=True), start=len(records) + 1)
-                )
-    except Exception as exc:  # a corrupt page deep in the file
-        raise InputError(f"{source}: Parquet data cannot be read ({exc})") from None
-    return records, report
+        except Exception as exc:  # a corrupt page deep in the file
+            if n == 0:
+                raise InputError(f"{source}: Parquet data cannot be read ({exc})") from None
+            # The rows read so far are kept; the rest is one dropped record.
+            why = f"rows from {n + 1} on cannot be read ({exc})"
+            yield RawRecord(source, 0, None, None, {}, why, "unreadable", [], f"row {n + 1}")
+            return
+        for values in zip(*columns, strict=True):
+            n += 1
+            yield rows.record(0, f"row {n}", list(values))
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many records.
+def parse_stream(
+    stream: BinaryIO,
+    source: str,
+    options: FormatOptions | None = None,
+    report: FileReport | None = None,
+) -> Iterator[RawRecord]:
+    """Read a CSV, TSV or Parquet table from a binary stream, row by row.
 
-    Records hold no reference cycles, but creating 100k+ dicts makes the
-    collector rescan the growing heap again and again, which doubles the time.
+    Args:
+        stream: The file's (decompressed) bytes; Parquet (recognised by its magic
+            bytes) needs a seekable stream and is read whole otherwise.
+        source: The file's path, used in records and messages.
+        options: Encoding and explicit column names.
+        report: Where to add warnings (a missing abstract column).
+
+    Yields:
+        One record per row, in file order; rows that cannot be read are records
+        with ``problem`` set.
+
+    Raises:
+        InputError: The file is empty, unreadable, has no title column, or an
+            explicitly named column is missing (before any record is yielded).
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    opts = options or FormatOptions()
+    report = report if report is not None else FileReport(source, NAME)
+    magic = read_exactly(stream, 4)
+    if magic == b"PAR1":
+        if stream.seekable():
+            stream.seek(0)
+            yield from _parquet_records(stream, source, opts, report)
+        else:
+            yield from _parquet_records(io.BytesIO(magic + stream.read()), source, opts, report)
+        return
+    yield from _csv_records(io.BufferedReader(Chain(magic, stream)), source, opts, report)
 
 
 def parse(
@@ -368,7 +396,5 @@ def parse(
         InputError: The file is empty, unreadable, has no title column, or an
             explicitly named column is missing.
     """
-    opts = options or FormatOptions()
-    if data[:4] == b"PAR1":
-        return _parse_parquet(data, source, opts)
-    return _parse_csv(data, source, opts)
+    report = FileReport(source, NAME)
+    return list(parse_stream(io.BytesIO(data), source, options, report)), report

@@ -1,4 +1,4 @@
-"""Helpers shared by the format parsers: identifiers, dates, markup, decoding.
+"""Helpers shared by the format parsers: identifiers, dates, markup, authors.
 
 Everything here is total: the functions accept odd input (``None``, numbers,
 garbage strings) and return ``None`` or the input unchanged rather than raising,
@@ -17,8 +17,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from landscape.errors import InputError
-
 # pylatexenc logs every tolerated syntax slip at WARNING; abstracts are full of
 # them and the output is still right, so keep them out of the user's terminal.
 logging.getLogger("pylatexenc").setLevel(logging.ERROR)
@@ -33,7 +31,6 @@ _TAG_RE = re.compile(r"</?([A-Za-z][\w:.-]*)(?:\s[^<>]*)?/?>")
 _BLOCK_TAGS = {"p", "br", "div", "sec", "title", "li", "list-item", "para", "abstract", "td"}
 _UNESCAPED_PERCENT_RE = re.compile(r"(?<!\\)%")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-_LINE_SPLIT_RE = re.compile(rb"\r\n|\r|\n")
 
 
 def normalise_doi(value: object) -> str | None:
@@ -288,62 +285,3 @@ def scrub(value: Any) -> tuple[Any, bool]:
         items = [scrub(v) for v in value]
         return [v for v, _ in items], any(f for _, f in items)
     return value, False
-
-
-def _utf16_to_utf8(data: bytes, encoding: str) -> tuple[bytes, str]:
-    # Line splitting works on bytes, which only makes sense for ASCII-compatible
-    # encodings; a UTF-16 file (BOM) is transcoded first.
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", errors="replace").encode("utf-8"), "utf-8"
-    return (data[3:] if data.startswith(b"\xef\xbb\xbf") else data), encoding
-
-
-def decode_lines(data: bytes, source: str, encoding: str) -> list[tuple[int, str, str | None]]:
-    """Split bytes into numbered lines, decoding each on its own.
-
-    Returns:
-        ``(line_no, text, problem)`` per line; ``problem`` names the bad byte of a
-        line that is not valid ``encoding`` (its text then holds U+FFFD).
-
-    Raises:
-        InputError: ``encoding`` is not a known codec.
-    """
-    data, encoding = _utf16_to_utf8(data, encoding)
-    _check_codec(source, encoding)
-    out = []
-    for no, raw in enumerate(_LINE_SPLIT_RE.split(data), start=1):
-        try:
-            out.append((no, raw.decode(encoding), None))
-        except UnicodeDecodeError as exc:
-            bad = raw[exc.start : exc.start + 1].hex().upper()
-            why = f"line {no} is not valid {encoding} (byte 0x{bad} at column {exc.start + 1})"
-            out.append((no, raw.decode(encoding, errors="replace"), why))
-    return out
-
-
-def decode_document(data: bytes, source: str, encoding: str) -> tuple[str, str | None]:
-    """Decode a whole file; undecodable bytes become lone surrogates (see :func:`scrub`).
-
-    Returns:
-        ``(text, problem)``: ``problem`` names the line of the first bad byte.
-
-    Raises:
-        InputError: ``encoding`` is not a known codec.
-    """
-    data, encoding = _utf16_to_utf8(data, encoding)
-    _check_codec(source, encoding)
-    try:
-        return data.decode(encoding), None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        why = f"line {line} is not valid {encoding} (byte 0x{data[exc.start]:02X})"
-        return data.decode(encoding, errors="surrogateescape"), why
-
-
-def _check_codec(source: str, encoding: str) -> None:
-    import codecs
-
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise InputError(f"{source}: unknown text encoding {encoding!r}") from None
