@@ -313,6 +313,15 @@ def _cluster_precision(client: Client) -> str:
     return "fp32"
 
 
+def _is_error_triple(result: object) -> bool:
+    return (
+        isinstance(result, tuple)
+        and len(result) == 3
+        and isinstance(result[0], type)
+        and issubclass(result[0], BaseException)
+    )
+
+
 def _run_partitions(
     client: Client,
     parts: list[list[bytes]],
@@ -348,8 +357,12 @@ def _run_partitions(
         # after a worker died: each partition is written once.
         for future, result in as_completed(futures, with_results=True, raise_errors=False):
             part = part_of[future.key]
+            # Read the status before releasing: a released future's status no
+            # longer says whether its task failed. With raise_errors=False a
+            # failed task's result is (exception type, exception, traceback).
+            failed = future.status == "error" or _is_error_triple(result)
             future.release()  # the worker may drop its copy now
-            if future.status == "error":
+            if failed:
                 failures.append(result[1])
                 continue
             vectors = np.asarray(result, dtype=np.float32)
