@@ -7,6 +7,7 @@ from landscape.topics import (
     _short_label,
     build_topics,
     representative_docs,
+    tokenize_for_coherence,
 )
 
 
@@ -60,3 +61,24 @@ def test_build_topics_on_theme_corpus(themes, theme_embeddings):
         flat = " ".join(d["term"] for d in t.loc[topic, "ctfidf_terms"][:10])
         assert expected in flat
     assert len(table.hierarchy) == 3  # 4 topics -> 3 merges
+
+
+def test_coherence_counts_only_the_scored_terms_with_the_same_scores(themes):
+    from landscape.quality import npmi_coherence
+
+    texts = corpus_texts(themes)
+    topics = [
+        ["galaxies", "star formation", "dark matter"],
+        ["protein", "folding", "no such term"],
+        ["graph neural", "molecules", "graph"],
+    ]
+    full, vocab = tokenize_for_coherence(texts)
+    few, few_vocab = tokenize_for_coherence(texts, [t for ts in topics for t in ts])
+    assert set(few_vocab) <= set(vocab)
+    assert "no such term" not in few_vocab
+    assert few.shape == (len(texts), len(few_vocab))
+    for term in few_vocab:
+        assert (few[:, few_vocab.index(term)] != full[:, vocab.index(term)]).nnz == 0
+    assert np.allclose(
+        npmi_coherence(topics, few, few_vocab), npmi_coherence(topics, full, vocab), equal_nan=True
+    )

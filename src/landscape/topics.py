@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from landscape.counting import MemoCountVectorizer
+
 #: Words that carry no theme in abstracts: how papers talk, not what about.
 RESEARCH_STOP_WORDS = frozenset(
     """
@@ -235,7 +237,8 @@ def build_topics(
 
     texts = list(texts)
     embedder = CachedEmbedder(texts, embeddings, model_name, cache_dir, precision)
-    vectorizer = CountVectorizer(
+    # BERTopic counts the same texts several times per fit; this one counts them once.
+    vectorizer = MemoCountVectorizer(
         stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, lowercase=True
     )
     model = BERTopic(
@@ -317,14 +320,35 @@ def _hierarchy(model: Any, texts: list[str], from_model: dict[int, int]) -> pd.D
     return hier[columns].reset_index(drop=True)
 
 
-def tokenize_for_coherence(texts: Sequence[str]) -> tuple[Any, list[str]]:
+def tokenize_for_coherence(
+    texts: Sequence[str], terms: Sequence[str] | None = None
+) -> tuple[Any, list[str]]:
     """Binary document-term matrix with the topic vectorizer's vocabulary rules.
+
+    Args:
+        texts: Document texts.
+        terms: Count only these terms (for example the top terms of every
+            topic, which is all NPMI needs); their columns are the ones the full
+            vocabulary would give. ``None`` counts every term.
 
     Returns:
         ``(matrix, vocabulary)``: sparse bool matrix of shape (n_docs, n_terms).
     """
+    vocabulary = sorted(set(terms)) if terms is not None else None
+    if vocabulary is not None and not vocabulary:
+        return np.zeros((len(texts), 0), dtype=bool), []
     vec = CountVectorizer(
-        stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, binary=True
+        stop_words=STOP_WORDS,
+        ngram_range=(1, 2),
+        token_pattern=TOKEN_PATTERN,
+        binary=True,
+        vocabulary=vocabulary,
     )
     matrix = vec.fit_transform(texts)
-    return matrix, list(vec.get_feature_names_out())
+    names = list(vec.get_feature_names_out())
+    if vocabulary is not None:
+        # A term no single text contains (a bigram across two joined texts) is
+        # not in the full vocabulary either: drop it, as that would.
+        present = np.flatnonzero(matrix.getnnz(axis=0))
+        matrix, names = matrix[:, present], [names[i] for i in present]
+    return matrix, names
