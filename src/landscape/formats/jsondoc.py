@@ -16,12 +16,13 @@ import bisect
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, BinaryIO
 
 from landscape.errors import InputError
+from landscape.formats.base import RawRecord
 from landscape.formats.decoding import (
     TEXT_BREAK_RE,
     decode_document,
@@ -29,6 +30,7 @@ from landscape.formats.decoding import (
     line_starts,
     open_utf8,
 )
+from landscape.formats.options import FormatOptions
 from landscape.formats.text import scrub
 
 # A JSON escape of a lone surrogate decodes to text that cannot be written as UTF-8.
@@ -129,6 +131,33 @@ def iter_json_items(
         yield from load_json_items(data, source, encoding, list_keys)
         return
     yield from _lines_items(enumerate(chain(head, lines), start=1), source, encoding)
+
+
+def stream_records(
+    stream: BinaryIO,
+    source: str,
+    options: FormatOptions | None,
+    record_from: Callable[[JsonItem, str], RawRecord],
+    list_keys: tuple[str, ...] = ("results", "data"),
+) -> Iterator[RawRecord]:
+    """The ``parse_stream`` of a JSON-based format: one record per item, in file order.
+
+    JSON Lines are read line by line; a JSON document is read whole (see
+    :func:`iter_json_items`).
+
+    Args:
+        stream: The file's (decompressed) bytes.
+        source: The file's path, used in records and messages.
+        options: Only ``encoding`` is used.
+        record_from: The format's conversion of one item to a record.
+        list_keys: Keys of a page object that hold the list of records.
+
+    Raises:
+        InputError: The file is empty or holds no JSON object (before any record).
+    """
+    opts = options or FormatOptions()
+    for item in iter_json_items(stream, source, opts.encoding, list_keys=list_keys):
+        yield record_from(item, source)
 
 
 def load_json_items(

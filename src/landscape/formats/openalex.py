@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from landscape.formats.base import FileReport, RawRecord
-from landscape.formats.jsondoc import JsonItem, iter_json_items, json_head
+from landscape.formats.jsondoc import JsonItem, json_head, stream_records
 from landscape.formats.options import FormatOptions
 from landscape.formats.text import (
     compact,
@@ -159,23 +159,11 @@ def parse_stream(
     options: FormatOptions | None = None,
     report: FileReport | None = None,
 ) -> Iterator[RawRecord]:
-    """Read records from a binary stream; JSON Lines are read line by line.
+    """Read works from a binary stream (see :func:`landscape.formats.jsondoc.stream_records`).
 
-    Args:
-        stream: The file's (decompressed) bytes.
-        source: The file's path, used in records and messages.
-        options: Only ``encoding`` is used.
-        report: Unused (these formats report nothing besides records).
-
-    Yields:
-        One record per item, in file order.
-
-    Raises:
-        InputError: The file is empty or holds no JSON object (before any record).
+    ``report`` is unused: this format reports nothing besides records.
     """
-    opts = options or FormatOptions()
-    for item in iter_json_items(stream, source, opts.encoding, list_keys=("results",)):
-        yield record_from(item, source)
+    return stream_records(stream, source, options, record_from, list_keys=("results",))
 
 
 def parse(
