@@ -8,7 +8,11 @@ corpus with 2 threads after a warm-up batch, at batch size 16:
 - ``bf16-full``: the whole model cast to bf16 (LayerNorm and softmax too);
 - ``int8-dynamic``: torch dynamic quantisation of every Linear layer (VNNI);
 - ``int8-dynamic[ffn-in]``: only the feed-forward input layers quantised,
-  per-channel weights (the least damaging subset we found).
+  per-channel weights (the least damaging subset we found);
+- ``openvino-fp32``, ``openvino-bf16``: the transformer run by OpenVINO
+  (``landscape.embed_openvino``, one single-threaded stream per core), the
+  model's own tokenizer and pooling; ``openvino-bf16`` is what
+  ``backend = "auto"`` picks on a CPU with native bf16.
 
 Agreement is the mean (and minimum) cosine to the fp32 vectors and the share of
 10 nearest neighbours kept; a path may be the default only with mean cosine
@@ -83,6 +87,18 @@ def main() -> None:
         if isinstance(m, torch.nn.Linear) and n.endswith("intermediate.dense")
     }
     add("int8-dynamic[ffn-in]", quantize_dynamic(copy.deepcopy(base), ffn_in, dtype=torch.qint8))
+
+    from landscape.embed import model_identity
+    from landscape.embed_openvino import OpenVINOEncoder
+
+    ov_encoder = OpenVINOEncoder(base, model_identity("all-MiniLM-L6-v2"))
+    for precision in ("fp32", "bf16"):
+
+        class _OV:  # the encode() signature run() calls
+            def encode(self, t, batch_size, convert_to_numpy=True, p=precision):
+                return ov_encoder.encode(t, batch_size, p)
+
+        add(f"openvino-{precision}", _OV())
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

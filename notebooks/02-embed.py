@@ -25,7 +25,7 @@
 corpus_path = "data/processed/corpus.parquet"
 interim_dir = "data/interim"
 model = "all-MiniLM-L6-v2"
-batch_size = 32
+batch_size = 16
 
 # %%
 from pathlib import Path

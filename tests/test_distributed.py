@@ -15,7 +15,7 @@ from landscape.distributed import (
     scheduler_from_config,
 )
 from landscape.distributed_umap import umap_distributed
-from landscape.embed import corpus_texts, embed_texts, resolve_precision
+from landscape.embed import corpus_texts, embed_texts, resolve_embedding
 from landscape.errors import LandscapeError
 
 TEXTS = corpus_texts(theme_corpus(n_per_theme=10))  # 40 distinct short abstracts
@@ -23,7 +23,8 @@ PART = 5  # 8 partitions over 2 workers
 UNREACHABLE = "tcp://127.0.0.1:1"  # nothing listens on port 1
 # The fp32 reference: bf16 ("auto" on CPUs with native bf16) moves vectors by up
 # to ~1e-3 when batches are padded differently, fp32 by ~1e-7.
-FP32 = {"precision": "fp32"}
+# Explicit settings: resolving "auto" for a scheduler address asks the workers.
+FP32 = {"precision": "fp32", "backend": "torch"}
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +137,7 @@ def test_cluster_matches_local_path_and_fills_cache(client, reference, tmp_path)
 def test_auto_precision_is_resolved_by_the_workers(client):
     _, stats = embed_distributed(TEXTS[:2], cache_dir=None, scheduler=client)
     # The workers run on this machine, so they resolve "auto" as this process does.
-    assert stats.precision == resolve_precision("auto") != "auto"
+    assert (stats.backend, stats.precision) == resolve_embedding("auto", "auto")
 
 
 def test_only_missing_texts_are_sent(client, reference, tmp_path):

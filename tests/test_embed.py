@@ -136,8 +136,8 @@ def test_auto_precision_follows_the_hardware(monkeypatch):
 
 def test_auto_precision_is_resolved_before_caching(tmp_path):
     _, stats = embed.embed_texts(TEXTS[:2], cache_dir=tmp_path, precision="auto")
-    assert stats.precision in {"fp32", "bf16"}
-    expected = embed.model_identity(embed.DEFAULT_MODEL, stats.precision)
+    assert stats.precision in {"fp32", "bf16", "int8"}
+    expected = embed.model_identity(embed.DEFAULT_MODEL, stats.precision, stats.backend)
     assert (tmp_path / expected).is_dir()
 
 

@@ -11,7 +11,7 @@ from landscape.embed import (
     EmbeddingCache,
     corpus_texts,
     model_identity,
-    resolve_precision,
+    resolve_embedding,
     text_digest,
 )
 from landscape.errors import InputError, LandscapeError
@@ -40,8 +40,9 @@ def world(tmp_path_factory, themes, theme_embeddings):
     )
     cache = root / "interim" / "embeddings"
     # The session's theme vectors fill this cache: the update embeds nothing itself.
-    precision = resolve_precision(Config().embed.precision)  # what the update will resolve
-    model = EmbeddingCache(cache, model_identity("all-MiniLM-L6-v2", precision))
+    embed_cfg = Config().embed  # what the update will resolve
+    backend, precision = resolve_embedding(embed_cfg.backend, embed_cfg.precision)
+    model = EmbeddingCache(cache, model_identity("all-MiniLM-L6-v2", precision, backend))
     model.add([text_digest(t) for t in corpus_texts(themes)], theme_embeddings)
     topic = run_corpus["theme"].map({t: i for i, t in enumerate(RUN_THEMES)}).to_numpy()
     rng = np.random.default_rng(0)

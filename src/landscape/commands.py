@@ -39,6 +39,9 @@ def embed_cmd(
     precision: Annotated[
         str | None, typer.Option(help="auto (default), fp32, bf16 or fp16 (CUDA).")
     ] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="auto (default: OpenVINO on a CPU), torch or openvino.")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Embedding model name or folder.")] = None,
     config_file: ConfigOpt = None,
 ) -> None:
@@ -48,8 +51,9 @@ def embed_cmd(
 
     config = load_config(config_file)
     config = override(
-        config, "embed", scheduler=scheduler, workers=workers, precision=precision, model=model
-    )
+        config, "embed", scheduler=scheduler, workers=workers, precision=precision,
+        backend=backend, model=model,
+    )  # fmt: skip
     path = corpus or Path(config.paths.processed) / "corpus.parquet"
     texts = corpus_texts(_read_corpus(path))
     target = scheduler_from_config(config.embed.scheduler, config.embed.workers)
@@ -57,7 +61,7 @@ def embed_cmd(
     _, stats = embed_distributed(
         texts, config.embed.model, Path(config.paths.interim) / "embeddings",
         scheduler=target, n_workers=config.embed.workers, batch_size=config.embed.batch_size,
-        precision=config.embed.precision, progress=True,
+        precision=config.embed.precision, progress=True, backend=config.embed.backend,
     )  # fmt: skip
     where = "this process" if target is None else f"Dask ({target})"
     table = Table(title=f"embed: {stats.n_texts} texts in {time.perf_counter() - started:.1f} s")
@@ -66,6 +70,7 @@ def embed_cmd(
     for name, value in (
         ("computed on", where),
         ("precision", stats.precision),
+        ("backend", stats.backend),
         ("from the cache", str(stats.n_cached)),
         ("computed", str(stats.n_computed)),
         ("corrupt cache shards set aside", str(stats.n_corrupt_shards)),

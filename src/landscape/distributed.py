@@ -45,6 +45,8 @@ from landscape.embed import (
     encode,
     load_encoder,
     model_identity,
+    resolve_backend,
+    resolve_embedding,
     resolve_precision,
     text_digest,
 )
@@ -62,7 +64,7 @@ LOCAL = "local"
 # worker processes: loading the model once per worker instead of once per
 # partition saves seconds per task. It is a cache of immutable models, never
 # results, so it cannot make one run depend on another.
-_ENCODERS: dict[tuple[str, str], tuple[Any, str]] = {}
+_ENCODERS: dict[tuple[str, str, str], tuple[Any, str]] = {}
 
 
 def _require_distributed() -> Any:
@@ -151,18 +153,25 @@ def _client_for(client_or_scheduler: Any, n_workers: int, timeout: float) -> Ite
         yield client_or_scheduler
 
 
-def _worker_encoder(model: str) -> tuple[Any, str]:
-    """Return this process's encoder for ``model`` and the id of its weights."""
+def _worker_encoder(model: str, backend: str = "torch") -> tuple[Any, str]:
+    """Return this process's encoder for ``model`` on ``backend`` and the id of its weights."""
     import torch
 
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    if (model, device) not in _ENCODERS:
-        _ENCODERS[(model, device)] = (load_encoder(model, device), model_identity(model))
-    return _ENCODERS[(model, device)]
+    device = "cuda" if torch.cuda.is_available() and backend == "torch" else "cpu"
+    if (model, device, backend) not in _ENCODERS:
+        # No graph cache on a worker: it may not share the client's disk.
+        encoder = load_encoder(model, device, backend)
+        _ENCODERS[(model, device, backend)] = (encoder, model_identity(model))
+    return _ENCODERS[(model, device, backend)]
 
 
 def _embed_partition(
-    texts: list[str], model: str, precision: str, batch_size: int, model_id: str
+    texts: list[str],
+    model: str,
+    precision: str,
+    batch_size: int,
+    model_id: str,
+    backend: str = "torch",
 ) -> np.ndarray:
     """Encode one partition of n texts on a worker; returns float32 (n, dim), unit rows.
 
@@ -172,7 +181,7 @@ def _embed_partition(
     """
     import torch
 
-    encoder, worker_id = _worker_encoder(model)
+    encoder, worker_id = _worker_encoder(model, backend)
     if torch.get_num_threads() != 1:
         # Dask runs one task per worker thread; one torch thread per task keeps
         # a worker on its share of cores (else n workers on n cores would run
@@ -201,10 +210,11 @@ def embed_distributed(
     scheduler: Any = LOCAL,
     n_workers: int = 0,
     partition_size: int = 1024,
-    batch_size: int = 32,
+    batch_size: int = 16,
     precision: str = "auto",
     progress: bool = False,
     timeout: float = 10.0,
+    backend: str = "auto",
 ) -> tuple[np.ndarray, EmbedStats]:
     """Embed texts on a Dask cluster, reading and filling the on-disk cache.
 
@@ -234,6 +244,8 @@ def embed_distributed(
             workers otherwise (fp32 when they disagree).
         progress: Show a progress bar of texts embedded.
         timeout: Seconds to wait for a scheduler address to answer.
+        backend: As in :func:`landscape.embed.embed_texts`; ``"auto"`` is
+            resolved like ``precision`` (torch when the workers differ).
 
     Returns:
         ``(vectors, stats)``: float32 ndarray of shape (n_texts, dim), rows
@@ -253,7 +265,7 @@ def embed_distributed(
         raise LandscapeError(f"partition size must be at least 1, got {partition_size}")
     if scheduler is None:
         return embed_texts(
-            texts, model, cache_dir, batch_size, progress, precision, chunk_size=partition_size
+            texts, model, cache_dir, batch_size, progress, precision, partition_size, backend
         )
     started = time.perf_counter()
     if Path(model).is_dir():
@@ -268,22 +280,30 @@ def embed_distributed(
             return client
 
         # An explicit precision is checked by each worker against its own device.
-        if precision == "auto" and isinstance(scheduler, str) and scheduler == LOCAL:
-            precision = resolve_precision(precision)  # the workers run on this machine
-        elif precision == "auto":
-            precision = _cluster_precision(connect())
+        if isinstance(scheduler, str) and scheduler == LOCAL:
+            # The workers run on this machine.
+            backend, precision = resolve_embedding(backend, precision, model)
+        else:
+            if backend == "auto":
+                backend = _cluster_backend(connect(), model)
+            else:
+                resolve_backend(backend, model)  # an unknown name fails here, not on a worker
+            if precision == "auto":
+                precision = _cluster_precision(connect(), backend, model)
+            elif precision == "int8":
+                resolve_precision(precision, "cpu", backend, model)  # int8 needs OpenVINO
         digests = [text_digest(t) for t in texts]
         cache = None
         stored: dict[bytes, np.ndarray] = {}
         if cache_dir is not None:
-            cache = EmbeddingCache(cache_dir, model_identity(model, precision))
+            cache = EmbeddingCache(cache_dir, model_identity(model, precision, backend))
             stored = cache.load()
         by_digest = dict(zip(digests, texts, strict=True))
         missing = {d for d in by_digest if d not in stored}
         compute_seconds = 0.0
         if missing:
             parts = chunk_missing(by_digest, missing, partition_size)
-            worker_args = (model, precision, batch_size, model_identity(model))
+            worker_args = (model, precision, batch_size, model_identity(model), backend)
             t0 = time.perf_counter()
             computed = _run_partitions(connect(), parts, by_digest, worker_args, cache, progress)
             stored.update(computed)
@@ -300,13 +320,23 @@ def embed_distributed(
         seconds=time.perf_counter() - started,
         docs_per_second=len(missing) / compute_seconds if compute_seconds > 0 else 0.0,
         precision=precision,
+        backend=backend,
     )
     return out, stats
 
 
-def _cluster_precision(client: Client) -> str:
+def _cluster_backend(client: Client, model: str) -> str:
+    """Resolve backend ``"auto"`` on the workers; torch (valid everywhere) when they differ."""
+    answers = set(client.run(resolve_backend, "auto", model).values())
+    if len(answers) == 1:
+        return answers.pop()
+    log.warning("workers resolve backend 'auto' differently (%s); using torch", answers)
+    return "torch"
+
+
+def _cluster_precision(client: Client, backend: str, model: str) -> str:
     """Resolve ``"auto"`` on the workers; fp32 (valid everywhere) when they differ."""
-    answers = set(client.run(resolve_precision, "auto").values())
+    answers = set(client.run(resolve_precision, "auto", None, backend, model).values())
     if len(answers) == 1:
         return answers.pop()
     log.warning("workers resolve precision 'auto' differently (%s); using fp32", answers)
@@ -326,7 +356,7 @@ def _run_partitions(
     client: Client,
     parts: list[list[bytes]],
     by_digest: dict[bytes, str],
-    worker_args: tuple[str, str, int, str],
+    worker_args: tuple[str, str, int, str, str],
     cache: EmbeddingCache | None,
     progress: bool,
 ) -> dict[bytes, np.ndarray]:

@@ -48,6 +48,7 @@ class EmbedStats:
         seconds: Wall time of the call.
         docs_per_second: Throughput of the computed part (0 when nothing was computed).
         precision: The precision the vectors were computed in (``"auto"`` resolved).
+        backend: What computed them, ``"torch"`` or ``"openvino"`` (``"auto"`` resolved).
     """
 
     n_texts: int
@@ -57,6 +58,7 @@ class EmbedStats:
     seconds: float
     docs_per_second: float
     precision: str = "fp32"
+    backend: str = "torch"
 
 
 def resolve_model(name: str) -> str:
@@ -78,12 +80,13 @@ def resolve_model(name: str) -> str:
     return name
 
 
-def model_identity(name: str, precision: str = "fp32") -> str:
+def model_identity(name: str, precision: str = "fp32", backend: str = "torch") -> str:
     """Return a short id that changes whenever the model's output could change.
 
     For a local folder (the bundled model included) it hashes the configuration
     files and the weights; for a hub name, the name itself (the hub pins weights
-    by name and revision). ``precision`` other than fp32 is part of the id.
+    by name and revision). ``precision`` other than fp32, and a backend other
+    than torch, are part of the id.
     """
     resolved = resolve_model(name)
     h = hashlib.sha256()
@@ -98,8 +101,11 @@ def model_identity(name: str, precision: str = "fp32") -> str:
     else:
         h.update(resolved.encode())
     slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in Path(name).name)[:40]
-    # bf16 vectors differ slightly from fp32 ones: they never share a cache.
+    # bf16 vectors differ slightly from fp32 ones, and OpenVINO's from torch's:
+    # they never share a cache, so a warm run returns what a cold one computes.
     suffix = "" if precision == "fp32" else f"-{precision}"
+    if backend != "torch":
+        suffix = f"-{backend}-{precision}"
     return f"{slug}-{h.hexdigest()[:12]}{suffix}"
 
 
@@ -256,12 +262,34 @@ def _device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_encoder(name: str, device: str | None = None) -> Any:
+def load_encoder(
+    name: str,
+    device: str | None = None,
+    backend: str = "torch",
+    graph_cache: str | os.PathLike[str] | None = None,
+) -> Any:
     """Load a sentence-transformers model, resolved by :func:`resolve_model`.
 
+    Args:
+        name: Model name or local folder.
+        device: ``"cpu"``, ``"cuda"``; default: a GPU when there is one.
+        backend: ``"torch"`` (a ``SentenceTransformer``) or ``"openvino"`` (an
+            :class:`~landscape.embed_openvino.OpenVINOEncoder`, CPU only); not
+            ``"auto"``, which :func:`resolve_backend` turns into one of them.
+        graph_cache: Folder for OpenVINO's converted graphs (``None``: convert
+            on every load).
+
     Raises:
-        LandscapeError: The model cannot be loaded (not cached and no network).
+        LandscapeError: The model cannot be loaded (not cached and no network),
+            or cannot run on the backend asked for.
     """
+    if backend not in ("torch", "openvino"):
+        raise LandscapeError(f"load_encoder needs backend 'torch' or 'openvino', got {backend!r}")
+    if backend == "openvino":
+        from landscape.embed_openvino import OpenVINOEncoder
+
+        cpu = load_encoder(name, "cpu")
+        return OpenVINOEncoder(cpu, model_identity(name), graph_cache, name=name)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
@@ -283,33 +311,76 @@ def load_encoder(name: str, device: str | None = None) -> Any:
 
 
 #: ``auto`` picks the fastest precision that agrees with fp32 on this hardware.
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
+#: ``auto`` is OpenVINO on a CPU where it is installed, torch elsewhere.
+BACKENDS = ("auto", "torch", "openvino")
+#: Models whose int8 vectors were measured against their fp32 ones and agree
+#: (``benchmarks/embed_variants.py``: mean cosine 0.9993, 97% of 10 nearest
+#: neighbours kept): ``auto`` picks int8 for these only. Any other model can
+#: still be run in int8 by asking for it.
+INT8_MEASURED = BUNDLED_ALIASES
 
 
-def cpu_has_bf16() -> bool:
-    """Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX), read from /proc/cpuinfo."""
+def cpu_info() -> tuple[str, frozenset[str]]:
+    """This CPU's vendor id and feature flags, read from /proc/cpuinfo (empty elsewhere)."""
+    vendor, flags = "", frozenset[str]()
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
             for line in fh:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+                if line.startswith("vendor_id") and not vendor:
+                    vendor = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    flags = frozenset(line.split(":", 1)[1].split())
+                    break
     except OSError:  # not Linux: no way to tell cheaply, keep the reference
         pass
-    return False
+    return vendor, flags
 
 
-def resolve_precision(precision: str, device: str | None = None) -> str:
+def cpu_has_bf16() -> bool:
+    """Whether bf16 is faster than fp32 on this CPU.
+
+    Native bf16 alone does not say so. Measured on the default corpus (2 cores):
+    an AMD EPYC with AVX-512 BF16 embeds 2.1x faster in bf16 than in fp32, but an
+    Intel Xeon that shows AVX-512 BF16 without AMX is 0.6x as fast (oneDNN's
+    bf16 kernels there convert more than they gain). So: AMX, or AVX-512 BF16
+    on AMD.
+    """
+    vendor, flags = cpu_info()
+    return "amx_bf16" in flags or ("avx512_bf16" in flags and vendor == "AuthenticAMD")
+
+
+def cpu_has_vnni() -> bool:
+    """Whether this CPU has int8 dot-product instructions (AVX-512 VNNI, AVX-VNNI or AMX)."""
+    return bool(cpu_info()[1] & {"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+def resolve_precision(
+    precision: str, device: str | None = None, backend: str = "torch", model: str = DEFAULT_MODEL
+) -> str:
     """Turn ``"auto"`` into the precision used on this machine, and check the others.
 
-    ``auto`` is fp16 on a CUDA GPU, bf16 on a CPU with native bf16 (2.1x the
-    fp32 throughput on the 2-core AMD EPYC this project is benchmarked on, mean
-    cosine 0.99998 to fp32 and 99.4% of 10 nearest neighbours shared, see
-    ``benchmarks/embed_speed.py``), fp32 elsewhere: emulated bf16 is slower
-    than fp32.
+    ``auto`` is:
+
+    - fp16 on a CUDA GPU;
+    - int8 on OpenVINO (int8 weights, each activation row quantised on the fly)
+      when the CPU has VNNI and the model's int8 agreement was measured
+      (:data:`INT8_MEASURED`): 60-79 abstracts/s against 33-41 for fp32 on the
+      2-core Xeon of the benchmarks, mean cosine 0.9993 to fp32, 97% of 10
+      nearest neighbours kept;
+    - bf16 where it is faster than fp32 (:func:`cpu_has_bf16`; mean cosine
+      0.99998, 99.4% of 10 nearest neighbours kept);
+    - fp32 elsewhere.
+
+    Args:
+        precision: One of :data:`PRECISIONS`.
+        device: ``"cpu"`` or ``"cuda"``; default: a GPU when there is one.
+        backend: The resolved backend, ``"torch"`` or ``"openvino"``.
+        model: The model name or folder (for :data:`INT8_MEASURED`).
 
     Raises:
-        LandscapeError: An unknown precision, or fp16 without a CUDA GPU.
+        LandscapeError: An unknown precision, fp16 without a CUDA GPU, or int8
+            on a backend other than OpenVINO.
     """
     if precision not in PRECISIONS:
         raise LandscapeError(f"embedding precision must be one of {PRECISIONS}, got {precision!r}")
@@ -317,41 +388,130 @@ def resolve_precision(precision: str, device: str | None = None) -> str:
     if precision == "auto":
         if device.startswith("cuda"):
             return "fp16"
+        if backend == "openvino" and cpu_has_vnni() and _int8_measured(model):
+            return "int8"
         return "bf16" if cpu_has_bf16() else "fp32"
     if precision == "fp16" and not device.startswith("cuda"):
         raise LandscapeError("embedding precision fp16 needs a CUDA GPU; use bf16 or fp32 on CPU")
+    if precision == "int8" and backend != "openvino":
+        raise LandscapeError(
+            f"embedding precision int8 runs on the OpenVINO backend, not {backend!r}; "
+            "set embed.backend = 'openvino' (or 'auto' on a CPU)"
+        )
     return precision
+
+
+def _int8_measured(model: str) -> bool:
+    return model in INT8_MEASURED or resolve_model(model) == resolve_model(DEFAULT_MODEL)
+
+
+def resolve_embedding(
+    backend: str, precision: str, model: str = DEFAULT_MODEL, device: str | None = None
+) -> tuple[str, str]:
+    """Resolve ``backend`` then ``precision`` (each may be ``"auto"``) for ``model`` here.
+
+    Returns:
+        ``(backend, precision)``, neither ``"auto"``.
+
+    Raises:
+        LandscapeError: See :func:`resolve_backend` and :func:`resolve_precision`.
+    """
+    backend = resolve_backend(backend, model, device)
+    return backend, resolve_precision(precision, device, backend, model)
+
+
+def _openvino_can_run(model: str) -> bool:
+    """Whether a model looks runnable on OpenVINO, read from its folder (no loading).
+
+    A folder's ``modules.json`` must start with a sentence-transformers
+    ``Transformer``; a folder without one is a plain transformers model, which
+    sentence-transformers wraps in one. A hub name is assumed to qualify.
+    """
+    import json
+
+    folder = Path(resolve_model(model))
+    if not folder.is_dir() or not (folder / "modules.json").is_file():
+        return True
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        return str(modules[0].get("type", "")).endswith("Transformer")
+    except (OSError, ValueError, LookupError, AttributeError):
+        return False
+
+
+def resolve_backend(backend: str, model: str = DEFAULT_MODEL, device: str | None = None) -> str:
+    """Turn ``"auto"`` into the backend that computes vectors here, and check the others.
+
+    ``auto`` is OpenVINO on a CPU when the ``openvino`` package is installed and
+    the model's first module is a text transformer; on a CUDA GPU it is torch.
+    Measured on the default corpus with 2 cores (``benchmarks/embed_variants.py``):
+    on an AMD EPYC, OpenVINO bf16 embeds 54-57 abstracts/s against 37-43/s for
+    torch bf16 autocast; on an Intel Xeon with VNNI, OpenVINO int8 60-79/s
+    against 33-41/s for fp32 in either backend (see :func:`resolve_precision`
+    for the agreement of each with fp32).
+
+    Raises:
+        LandscapeError: An unknown backend, or ``"openvino"`` when it is not installed.
+    """
+    from landscape import embed_openvino
+
+    if backend not in BACKENDS:
+        raise LandscapeError(f"embedding backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "openvino" and not embed_openvino.available():
+        raise LandscapeError(
+            "embedding backend 'openvino' needs the openvino package (pip install openvino); "
+            "or set embed.backend = 'torch'"
+        )
+    if backend != "auto":
+        return backend
+    device = device or _device()
+    if device.startswith("cuda") or not embed_openvino.available():
+        return "torch"
+    return "openvino" if _openvino_can_run(model) else "torch"
 
 
 def encode(
     texts: Sequence[str],
     model: str | Any = DEFAULT_MODEL,
-    batch_size: int = 32,
+    batch_size: int = 16,
     progress: bool = False,
     precision: str = "auto",
+    backend: str = "auto",
 ) -> np.ndarray:
     """Embed texts without any cache.
 
     Args:
         texts: The texts.
-        model: A model name, or a loaded ``SentenceTransformer``.
+        model: A model name, or an encoder from :func:`load_encoder`.
         batch_size: Texts per forward pass.
         progress: Show a progress bar.
         precision: One of :data:`PRECISIONS` (see :func:`resolve_precision`):
             ``"fp32"`` is the reference; ``"bf16"`` and ``"fp16"`` run under
-            autocast (fp16 on CUDA only); ``"auto"`` picks for this hardware.
+            autocast in torch (fp16 on CUDA only) and as OpenVINO's inference
+            precision; ``"int8"`` (OpenVINO only) uses int8 weights and int8
+            activations quantised per row; ``"auto"`` picks for this hardware.
+        backend: One of :data:`BACKENDS` (see :func:`resolve_backend`), used
+            when ``model`` is a name; a loaded encoder brings its own.
 
     Returns:
         float32 ndarray of shape (n_texts, dim), rows L2-normalised.
 
     Raises:
-        LandscapeError: An unknown precision.
+        LandscapeError: An unknown precision or backend.
     """
+    from landscape.embed_openvino import OpenVINOEncoder
+
+    name = model if isinstance(model, str) else getattr(model, "name", "")
+    if isinstance(model, str):
+        model = load_encoder(model, backend=resolve_backend(backend, model))
+    device = "cuda" if str(getattr(model, "device", "cpu")).startswith("cuda") else "cpu"
+    on = "openvino" if isinstance(model, OpenVINOEncoder) else "torch"
+    precision = resolve_precision(precision, device, on, name)
+    if isinstance(model, OpenVINOEncoder):
+        vectors = model.encode(list(texts), batch_size, precision, progress)
+        return l2_normalize(vectors)
     import torch
 
-    encoder = load_encoder(model) if isinstance(model, str) else model
-    device = "cuda" if str(getattr(encoder, "device", "cpu")).startswith("cuda") else "cpu"
-    precision = resolve_precision(precision, device)
     dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16}
     context = (
         torch.autocast(device, dtype=dtypes[precision])
@@ -359,7 +519,7 @@ def encode(
         else contextlib.nullcontext()
     )
     with context:
-        vectors = encoder.encode(
+        vectors = model.encode(
             list(texts),
             batch_size=batch_size,
             show_progress_bar=progress,
@@ -375,10 +535,11 @@ def embed_texts(
     texts: Sequence[str],
     model: str = DEFAULT_MODEL,
     cache_dir: str | os.PathLike[str] | None = "data/interim/embeddings",
-    batch_size: int = 32,
+    batch_size: int = 16,
     progress: bool = False,
     precision: str = "auto",
     chunk_size: int = 1024,
+    backend: str = "auto",
 ) -> tuple[np.ndarray, EmbedStats]:
     """Embed texts, reading and filling the on-disk cache.
 
@@ -392,25 +553,31 @@ def embed_texts(
             precision has its own cache.
         chunk_size: Texts per cache shard while computing; a stopped run keeps
             every finished chunk.
+        backend: See :func:`resolve_backend`; ``"auto"`` is resolved first, and
+            each backend has its own cache.
 
     Returns:
         ``(vectors, stats)``: float32 ndarray of shape (n_texts, dim), rows
         L2-normalised and aligned with ``texts``, and an :class:`EmbedStats`.
     """
     started = time.perf_counter()
-    precision = resolve_precision(precision)
+    backend, precision = resolve_embedding(backend, precision, model)
     digests = [text_digest(t) for t in texts]
     stored: dict[bytes, np.ndarray] = {}
     cache = None
     if cache_dir is not None:
-        cache = EmbeddingCache(cache_dir, model_identity(model, precision))
+        cache = EmbeddingCache(cache_dir, model_identity(model, precision, backend))
         stored = cache.load()
     by_digest = dict(zip(digests, texts, strict=True))
     missing_set = {d for d in by_digest if d not in stored}
     compute_seconds = 0.0
     if missing_set:
         t0 = time.perf_counter()
-        encoder = load_encoder(model) if isinstance(model, str) else model
+        encoder = (
+            load_encoder(model, backend=backend, graph_cache=graph_cache(cache_dir))
+            if isinstance(model, str)
+            else model
+        )
         chunks = chunk_missing(by_digest, missing_set, chunk_size if cache is not None else 0)
         bar = _progress(len(missing_set), progress and len(chunks) > 1)
         for part in chunks:
@@ -442,8 +609,14 @@ def embed_texts(
         seconds=time.perf_counter() - started,
         docs_per_second=n_new / compute_seconds if compute_seconds > 0 else 0.0,
         precision=precision,
+        backend=backend,
     )
     return out, stats
+
+
+def graph_cache(cache_dir: str | os.PathLike[str] | None) -> Path | None:
+    """Where OpenVINO's converted graphs are kept beside an embedding cache (or ``None``)."""
+    return None if cache_dir is None else Path(cache_dir) / "openvino-graphs"
 
 
 def chunk_missing(by_digest: dict[bytes, str], missing: set[bytes], size: int) -> list[list[bytes]]:

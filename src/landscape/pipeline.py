@@ -32,7 +32,7 @@ import pandas as pd
 
 from landscape import cluster, quality
 from landscape.config import Config, TopicsConfig
-from landscape.embed import corpus_texts, l2_normalize, resolve_precision
+from landscape.embed import corpus_texts, l2_normalize, resolve_embedding
 from landscape.errors import ConfigError, CorpusTooSmallError, LandscapeError
 from landscape.io import write_json, write_parquet
 from landscape.topics import build_topics, tokenize_for_coherence
@@ -209,8 +209,14 @@ def fit(
     texts = corpus_texts(corpus)
     doc_ids = corpus["doc_id"].astype(str).tolist()
 
-    precision = resolve_precision(config.embed.precision)
-    embed_info: dict[str, Any] = {"source": "precomputed", "precision": precision}
+    backend, precision = resolve_embedding(
+        config.embed.backend, config.embed.precision, config.embed.model
+    )
+    embed_info: dict[str, Any] = {
+        "source": "precomputed",
+        "precision": precision,
+        "backend": backend,
+    }
     cache_dir = Path(config.paths.interim) / "embeddings" if config.embed.cache else None
     with timer.stage("embed"):
         if embeddings is None:
@@ -221,7 +227,7 @@ def fit(
                 texts, config.embed.model, cache_dir,
                 scheduler=scheduler_from_config(config.embed.scheduler, config.embed.workers),
                 n_workers=config.embed.workers, batch_size=config.embed.batch_size,
-                precision=precision, progress=progress,
+                precision=precision, progress=progress, backend=backend,
             )  # fmt: skip
             embed_info = {"source": "model", **dataclasses.asdict(stats)}
         else:
@@ -258,6 +264,7 @@ def fit(
             cfg.mmr_diversity,
             cache_dir,
             precision,
+            backend,
         )
     with timer.stage("map_2d"):
         xy = cluster.umap_layout(knn, cfg.seed, n_components=2, min_dist=cfg.map_min_dist)
@@ -289,8 +296,8 @@ def fit(
     metrics["embedding"] = embed_info
     metrics["timings_s"] = timer.stages
 
-    # The precision actually used, so reports and searches read the same cache.
-    embed_cfg = dataclasses.replace(config.embed, precision=precision)
+    # The precision and backend actually used, so reports and searches read the same cache.
+    embed_cfg = dataclasses.replace(config.embed, precision=precision, backend=backend)
     resolved = dataclasses.replace(config, topics=cfg, embed=embed_cfg)
     provenance = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -108,9 +108,13 @@ def search(
     aligned = corpus.loc[doc_ids].reset_index()
 
     model = art.provenance.get("model", DEFAULT_MODEL)
-    precision = art.provenance.get("config", {}).get("embed", {}).get("precision", "fp32")
-    vectors, _ = embed_texts(corpus_texts(aligned), model, cache_dir, precision=precision)
-    query_vector = encode([query.strip()], model, precision=precision)[0]
+    embed_cfg = art.provenance.get("config", {}).get("embed", {})
+    precision = embed_cfg.get("precision", "fp32")
+    backend = embed_cfg.get("backend", "torch")  # runs from before backends were torch
+    vectors, _ = embed_texts(
+        corpus_texts(aligned), model, cache_dir, precision=precision, backend=backend
+    )
+    query_vector = encode([query.strip()], model, precision=precision, backend=backend)[0]
 
     idx, scores = nearest(query_vector, vectors, int(k))
     picked = docs.iloc[idx]

@@ -77,6 +77,7 @@ class CachedEmbedder:
         model_name: Sentence-transformers model used for unseen texts.
         cache_dir: Embedding cache root for unseen texts, or ``None``.
         precision: Embedding precision of the run (see :func:`landscape.embed.encode`).
+        backend: Embedding backend of the run, ``"torch"`` or ``"openvino"``.
     """
 
     def __init__(
@@ -86,6 +87,7 @@ class CachedEmbedder:
         model_name: str,
         cache_dir: str | os.PathLike[str] | None = None,
         precision: str = "fp32",
+        backend: str = "torch",
     ) -> None:
         from bertopic.backend import BaseEmbedder
 
@@ -94,6 +96,7 @@ class CachedEmbedder:
         self._model_name = model_name
         self._cache_dir = cache_dir
         self._precision = precision
+        self._backend = backend
         self._encoder: Any = None
         self._store: Any = None
         self._seen: dict[str, np.ndarray] = {}
@@ -105,26 +108,30 @@ class CachedEmbedder:
         from landscape.embed import (
             EmbeddingCache,
             encode,
+            graph_cache,
             load_encoder,
             model_identity,
-            resolve_precision,
+            resolve_embedding,
             text_digest,
         )
 
-        precision = resolve_precision(self._precision)
+        backend, precision = resolve_embedding(self._backend, self._precision, self._model_name)
         # MMR asks for one text at a time, once per topic: the cache is read and
         # the model loaded once per fit, not once per call.
         if self._store is None:
             cache = None
             if self._cache_dir is not None:
-                cache = EmbeddingCache(self._cache_dir, model_identity(self._model_name, precision))
+                model_id = model_identity(self._model_name, precision, backend)
+                cache = EmbeddingCache(self._cache_dir, model_id)
             self._store = (cache, cache.load() if cache is not None else {})
         cache, stored = self._store
         digests = [text_digest(t) for t in texts]
         todo = [(t, d) for t, d in zip(texts, digests, strict=True) if d not in stored]
         if todo:
             if self._encoder is None:
-                self._encoder = load_encoder(self._model_name)
+                self._encoder = load_encoder(
+                    self._model_name, backend=backend, graph_cache=graph_cache(self._cache_dir)
+                )
             # Words are a few tokens each: large batches amortise the per-batch cost.
             vectors = encode([t for t, _ in todo], self._encoder, 256, precision=precision)
             keys = [d for _, d in todo]
@@ -211,6 +218,7 @@ def build_topics(
     mmr_diversity: float = 0.3,
     cache_dir: str | os.PathLike[str] | None = None,
     precision: str = "fp32",
+    backend: str = "torch",
 ) -> TopicTable:
     """Fit BERTopic's representations on a fixed partition.
 
@@ -225,6 +233,7 @@ def build_topics(
         mmr_diversity: MMR diversity (0: most relevant terms; 1: most diverse).
         cache_dir: Embedding cache root for the candidate words, or ``None``.
         precision: Embedding precision of the run.
+        backend: Embedding backend of the run (``"torch"`` or ``"openvino"``).
 
     Returns:
         A :class:`TopicTable`.
@@ -236,7 +245,7 @@ def build_topics(
     from bertopic.vectorizers import ClassTfidfTransformer
 
     texts = list(texts)
-    embedder = CachedEmbedder(texts, embeddings, model_name, cache_dir, precision)
+    embedder = CachedEmbedder(texts, embeddings, model_name, cache_dir, precision, backend)
     # BERTopic counts the same texts several times per fit; this one counts them once.
     vectorizer = MemoCountVectorizer(
         stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, lowercase=True

@@ -305,10 +305,14 @@ def update_run(
     added = new_corpus.reset_index(drop=True).drop(index=known["row"].to_numpy())
     added = added.assign(doc_id=added["doc_id"].astype(str)).reset_index(drop=True)
     model = parent.provenance.get("model", DEFAULT_MODEL)
-    precision = parent.provenance.get("config", {}).get("embed", {}).get("precision", "fp32")
+    embed_cfg = parent.provenance.get("config", {}).get("embed", {})
+    precision = embed_cfg.get("precision", "fp32")
+    backend = embed_cfg.get("backend", "torch")  # runs from before backends were torch
     cache = Path(config.paths.interim) / "embeddings" if config.embed.cache else None
     texts = corpus_texts(parent.corpus) + corpus_texts(added)
-    vectors, stats = embed_texts(texts, model, cache, config.embed.batch_size, precision=precision)
+    vectors, stats = embed_texts(
+        texts, model, cache, config.embed.batch_size, precision=precision, backend=backend
+    )
     run_vec, new_vec = vectors[: len(parent.corpus)], vectors[len(parent.corpus) :]
 
     labels = parent.documents["topic"].to_numpy(dtype=np.int64)
@@ -362,7 +366,12 @@ def update_run(
             "percentile": float(percentile),
             "threshold": round(threshold, 6),
         },
-        "embedding": {"model": model, "precision": precision, "n_computed": stats.n_computed},
+        "embedding": {
+            "model": model,
+            "precision": precision,
+            "backend": backend,
+            "n_computed": stats.n_computed,
+        },
         "ingest": ingest_summary,
         "note": "topics, labels, quality measures and the map are those of the parent fit",
     }

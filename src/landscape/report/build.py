@@ -109,10 +109,11 @@ def run_figures(
         figures["topics_over_time"] = maps.topics_over_time(docs, corpus, date_col=date_col)
     try:
         aligned = corpus.set_index("doc_id").loc[docs["doc_id"]].reset_index()
-        precision = art.provenance.get("config", {}).get("embed", {}).get("precision", "fp32")
+        embed_cfg = art.provenance.get("config", {}).get("embed", {})
         vectors, _ = embed_texts(
             corpus_texts(aligned), art.provenance.get("model", "all-MiniLM-L6-v2"), cache_dir,
-            precision=precision,
+            precision=embed_cfg.get("precision", "fp32"),
+            backend=embed_cfg.get("backend", "torch"),  # runs from before backends were torch
         )  # fmt: skip
         sim, ids = maps.topic_similarity_matrix(vectors, docs)
         figures["topic_similarity"] = maps.topic_similarity(sim, topics, topic_ids=ids)
