@@ -1,9 +1,18 @@
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
+
+# The per-user cache (converted OpenVINO graphs) goes to a folder of the test
+# session's, inherited by the processes the tests start, never the user's.
+os.environ["LANDSCAPE_CACHE"] = tempfile.mkdtemp(prefix="landscape-test-cache-")
+atexit.register(shutil.rmtree, os.environ["LANDSCAPE_CACHE"], ignore_errors=True)
 
 ABSTRACT = (
     "We present a method for learning representations of scientific abstracts that "

@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("openvino")
 
 from landscape import embed
-from landscape.embed_openvino import OpenVINOEncoder
+from landscape.embed_openvino import OpenVINOEncoder, compress_int8, quantize_rows
 from landscape.errors import LandscapeError
 
 
@@ -145,3 +145,52 @@ def test_impossible_combinations_are_clear_errors(encoder):
 
     with pytest.raises(LandscapeError, match="cannot run on OpenVINO"):
         OpenVINOEncoder(torch.nn.Sequential(torch.nn.Linear(2, 2)), "x")
+
+
+def test_rows_are_quantised_within_half_a_step():
+    rng = np.random.default_rng(0)
+    weight = rng.normal(0, 0.05, (64, 96)).astype(np.float32)
+    weight[3] = 0.0  # an all-zero row
+    weight[5] = np.abs(weight[5]) + 0.1  # a row with no negative weight
+    q, zero_point, scale = quantize_rows(weight)
+    assert (q.dtype, zero_point.dtype, scale.dtype) == (np.uint8, np.uint8, np.float16)
+    assert q.shape == weight.shape and zero_point.shape == scale.shape == (64, 1)
+    step = scale.astype(np.float32)
+    back = (q.astype(np.float32) - zero_point) * step
+    assert np.all(np.abs(back - weight) <= step * (0.5 + 1e-5))
+    assert np.all(back[3] == 0.0)
+    assert zero_point[5, 0] == 0  # the range is widened to include 0
+    assert q.min() == 0 and q.max() == 255  # each range is used to its ends
+
+
+def test_int8_graph_stores_every_weight_in_eight_bits(encoder):
+    fp = encoder.graph("fp")
+    before = [op.get_type_name() for op in fp.get_ordered_ops()]
+    int8 = compress_int8(fp)
+    assert [op.get_type_name() for op in fp.get_ordered_ops()] == before  # input untouched
+    matmuls = [op for op in int8.get_ordered_ops() if op.get_type_name() == "MatMul"]
+    assert len(matmuls) == 36  # 6 layers x (q, k, v, attention out, feed-forward in, out)
+    for op in matmuls:
+        node = op.input(1).get_source_output().get_node()
+        while node.get_type_name() != "Constant":
+            node = node.input(0).get_source_output().get_node()
+        assert node.get_output_element_type(0).to_string() == "u8"
+
+
+def test_graphs_are_cached_once_per_user(monkeypatch, tmp_path):
+    monkeypatch.setenv("LANDSCAPE_CACHE", str(tmp_path / "mine"))
+    assert embed.graph_cache("data/interim/embeddings") == tmp_path / "mine" / "openvino-graphs"
+    assert embed.graph_cache(None) is None  # no cache asked for: nothing written
+    monkeypatch.delenv("LANDSCAPE_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert embed.graph_cache("x") == tmp_path / "xdg" / "landscape" / "openvino-graphs"
+
+
+def test_an_unwritable_graph_cache_only_warns(tmp_path, texts, reference, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with caplog.at_level(logging.WARNING):
+        encoder = embed.load_encoder(embed.DEFAULT_MODEL, "cpu", "openvino", blocker / "graphs")
+        vectors = embed.encode(texts[:4], encoder, precision="fp32")
+    assert "cannot cache the OpenVINO graph" in caplog.text
+    assert (vectors * reference[:4]).sum(axis=1).min() > 0.9999

@@ -615,8 +615,23 @@ def embed_texts(
 
 
 def graph_cache(cache_dir: str | os.PathLike[str] | None) -> Path | None:
-    """Where OpenVINO's converted graphs are kept beside an embedding cache (or ``None``)."""
-    return None if cache_dir is None else Path(cache_dir) / "openvino-graphs"
+    """Where OpenVINO's converted graphs are kept: once per user, like numba's compiled code.
+
+    A converted graph is a pure function of the model's weights and of the
+    library versions (its folder name hashes both, and a cached graph gives
+    the same vectors bit for bit as a fresh conversion), so one copy serves
+    every project; converting takes about 2 s per model. The folder is
+    ``$LANDSCAPE_CACHE/openvino-graphs`` (default ``$XDG_CACHE_HOME/landscape``,
+    else ``~/.cache/landscape``). ``None`` when embedding without a cache
+    (``cache_dir`` is ``None``): then nothing is written anywhere.
+    """
+    if cache_dir is None:
+        return None
+    root = os.environ.get("LANDSCAPE_CACHE")
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        root = str(Path(base) / "landscape")
+    return Path(root) / "openvino-graphs"
 
 
 def chunk_missing(by_digest: dict[bytes, str], missing: set[bytes], size: int) -> list[list[bytes]]:

@@ -164,10 +164,14 @@ def build_report(
     done["map"] = write_map_html(art.documents, art.corpus, art.topics, art.provenance,
                                  out / "map.html")  # fmt: skip
     if notebook_dir is not None:
+        # The run's resolved embedding settings, so notebook 02 reads the run's cache.
+        embed_cfg = art.provenance.get("config", {}).get("embed", {})
         params = notebook_parameters(
             raw_dir=raw_dir, processed_dir=processed_dir, interim_dir=interim_dir,
             runs_dir=run.parent, run_name=run.name, seed=art.provenance.get("seed", 42),
             model=art.provenance.get("model", "all-MiniLM-L6-v2"),
+            precision=embed_cfg.get("precision", "fp32"),
+            backend=embed_cfg.get("backend", "torch"),  # runs from before backends were torch
         )  # fmt: skip
         done["pages"] = render_notebooks(notebook_dir, out, params)
     if static:
