@@ -91,7 +91,7 @@ class EmbedConfig:
         cache: Read and fill the on-disk cache under ``paths.interim``.
         precision: ``"auto"`` (default): fp16 on a CUDA GPU; on a CPU, int8
             on OpenVINO where the CPU has VNNI and the model's int8 agreement
-            was measured (the default model: 60-79 abstracts/s against 33-41/s
+            was measured (the default model: 56-66 abstracts/s against 33-41/s
             in fp32; mean cosine to fp32 0.9993, 97% of 10 nearest neighbours
             kept), else bf16 where it beats fp32 (AMX, or AVX-512 BF16 on AMD;
             cosine 0.99998, 99.4% kept), else fp32. ``"fp32"`` is the

@@ -106,6 +106,10 @@ def model_identity(name: str, precision: str = "fp32", backend: str = "torch") -
     suffix = "" if precision == "fp32" else f"-{precision}"
     if backend != "torch":
         suffix = f"-{backend}-{precision}"
+    if precision == "int8":
+        from landscape.embed_openvino import int8_tag
+
+        suffix += f"-{int8_tag()}"  # another quantisation scheme, other vectors
     return f"{slug}-{h.hexdigest()[:12]}{suffix}"
 
 
@@ -365,7 +369,7 @@ def resolve_precision(
     - fp16 on a CUDA GPU;
     - int8 on OpenVINO (int8 weights, each activation row quantised on the fly)
       when the CPU has VNNI and the model's int8 agreement was measured
-      (:data:`INT8_MEASURED`): 60-79 abstracts/s against 33-41 for fp32 on the
+      (:data:`INT8_MEASURED`): 56-66 abstracts/s against 33-41 for fp32 on the
       2-core Xeon of the benchmarks, mean cosine 0.9993 to fp32, 97% of 10
       nearest neighbours kept;
     - bf16 where it is faster than fp32 (:func:`cpu_has_bf16`; mean cosine
@@ -446,7 +450,7 @@ def resolve_backend(backend: str, model: str = DEFAULT_MODEL, device: str | None
     the model's first module is a text transformer; on a CUDA GPU it is torch.
     Measured on the default corpus with 2 cores (``benchmarks/embed_variants.py``):
     on an AMD EPYC, OpenVINO bf16 embeds 54-57 abstracts/s against 37-43/s for
-    torch bf16 autocast; on an Intel Xeon with VNNI, OpenVINO int8 60-79/s
+    torch bf16 autocast; on an Intel Xeon with VNNI, OpenVINO int8 56-66/s
     against 33-41/s for fp32 in either backend (see :func:`resolve_precision`
     for the agreement of each with fp32).
 

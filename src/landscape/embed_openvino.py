@@ -2,7 +2,7 @@
 
 Measured on the default corpus with 2 cores (``benchmarks/embed_variants.py``):
 
-- on an Intel Xeon with AVX-512 VNNI (no AMX), int8 embeds 60-79 abstracts/s
+- on an Intel Xeon with AVX-512 VNNI (no AMX), int8 embeds 56-66 abstracts/s
   against 33-41/s for fp32 (torch or OpenVINO), with a mean cosine of 0.9993
   to the fp32 vectors and 97% of 10 nearest neighbours kept; bf16 there is
   slower than fp32 (20-23/s);
@@ -103,6 +103,11 @@ def _int8_key(key: str) -> str:
 #: Version of :func:`compress_int8`'s output: change it whenever the scheme
 #: changes, so no graph cached by another scheme is read.
 INT8_SCHEME = "asym-u8-rows-v1"
+
+
+def int8_tag() -> str:
+    """Short id of the int8 scheme and activation group size (part of the cache's model id)."""
+    return hashlib.sha256(f"{INT8_SCHEME}|{INT8_GROUP_SIZE}".encode()).hexdigest()[:6]
 
 
 def quantize_rows(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
