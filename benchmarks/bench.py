@@ -84,7 +84,7 @@ def _sample(size: str, work: Path) -> Path:
     return path
 
 
-def _vectors(size: str, texts: list[str], progress: bool = False):
+def _vectors(texts: list[str], progress: bool = False):
     """The vectors the 10k and 100k sizes share between both tools (see module docstring)."""
     from landscape.embed import embed_texts
 
@@ -112,7 +112,7 @@ def prefill(size: str) -> None:
         source = _sample(size, Path(tmp))
         corpus = ingest([source], Config().ingest).corpus
     t = time.perf_counter()
-    _, note = _vectors(size, corpus_texts(corpus), progress=True)
+    _, note = _vectors(corpus_texts(corpus), progress=True)
     print(f"{size}: {len(corpus)} papers, {note}, {time.perf_counter() - t:.0f} s")
 
 
@@ -153,7 +153,7 @@ def worker_ours(size: str, mode: str, work: Path, cache: Path) -> dict:
         vectors, stats = embed_texts(texts, cache_dir=Path(cache) / "embeddings")
         note = f"{stats.n_computed} computed ({stats.precision}), {stats.n_cached} cached"
     else:
-        vectors, note = _vectors(size, texts)
+        vectors, note = _vectors(texts)
     times["embed"] = time.perf_counter() - t
     fitted = fit(corpus, embeddings=np.asarray(vectors), config=cfg)
     stages = fitted.metrics["timings_s"]
@@ -252,7 +252,7 @@ def worker_vanilla(size: str, mode: str, work: Path, cache: Path) -> dict:
         # The vectors landscape's cold run cached (same model and precision).
         vectors, _ = embed_texts(texts, cache_dir=Path(cache) / "embeddings")
     else:
-        vectors, _ = _vectors(size, texts)
+        vectors, _ = _vectors(texts)
     t = time.perf_counter()
     topics, _ = model.fit_transform(texts, embeddings=vectors)
     total = time.perf_counter() - t

@@ -12,6 +12,7 @@ received from someone else cannot execute code (no pickle).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -325,8 +326,9 @@ BACKENDS = ("auto", "torch", "openvino")
 INT8_MEASURED = BUNDLED_ALIASES
 
 
+@functools.cache
 def cpu_info() -> tuple[str, frozenset[str]]:
-    """This CPU's vendor id and feature flags, read from /proc/cpuinfo (empty elsewhere)."""
+    """This CPU's vendor id and feature flags, read from /proc/cpuinfo once (empty elsewhere)."""
     vendor, flags = "", frozenset[str]()
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
@@ -406,7 +408,8 @@ def resolve_precision(
 
 
 def _int8_measured(model: str) -> bool:
-    return model in INT8_MEASURED or resolve_model(model) == resolve_model(DEFAULT_MODEL)
+    resolved = resolve_model(model)  # a name or a folder of the same weights
+    return any(resolve_model(m) == resolved for m in INT8_MEASURED)
 
 
 def resolve_embedding(
@@ -616,6 +619,22 @@ def embed_texts(
         backend=backend,
     )
     return out, stats
+
+
+def run_embedding(provenance: dict[str, Any]) -> tuple[str, str, str]:
+    """The embedding settings a fitted run used, read from its ``provenance.json``.
+
+    Returns:
+        ``(model, precision, backend)``, resolved when the run was fitted, so
+        that searches, updates and reports read the run's own cache. Runs from
+        before precision and backend were recorded used fp32 on torch.
+    """
+    embed_cfg = provenance.get("config", {}).get("embed", {})
+    return (
+        provenance.get("model", DEFAULT_MODEL),
+        embed_cfg.get("precision", "fp32"),
+        embed_cfg.get("backend", "torch"),
+    )
 
 
 def graph_cache(cache_dir: str | os.PathLike[str] | None) -> Path | None:

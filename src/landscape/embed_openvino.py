@@ -49,9 +49,9 @@ log = logging.getLogger(__name__)
 #: its int8 matrix products from a graph whose weights :func:`compress_int8` stored).
 _HINTS = {"fp32": "f32", "bf16": "bf16", "int8": "f32"}
 #: int8: each row of activations is quantised on the fly in groups of this many
-#: values (the CPU plugin's dynamic quantisation). Measured on the default corpus
-#: (``benchmarks/embed_variants.py``): groups of 32 -> 60/s, mean cosine 0.99936;
-#: 64 -> 72/s, 0.99926; 128 -> 79/s, 0.99904 (kNN-10 kept 0.970, 0.968, 0.963).
+#: values (the CPU plugin's dynamic quantisation). Measured on the default corpus,
+#: 2 cores: groups of 64 -> 57-66/s, mean cosine 0.99935, kNN-10 kept 0.970;
+#: 128 -> 64-70/s, 0.99915, 0.963; 32 about 10% slower than 64.
 INT8_GROUP_SIZE = 64
 #: Graphs converted in this process, by :func:`_graph_key` (and kind).
 _CONVERTED: dict[str, Any] = {}
@@ -165,10 +165,10 @@ def compress_int8(graph: Any) -> Any:
         weight = source.get_data()
         if weight.ndim != 2:
             continue
-        if not op.get_attributes().get("transpose_b", False):
-            weight = weight.T  # rows must be output channels
-        q, zero_point, scale = quantize_rows(weight)
-        if not op.get_attributes().get("transpose_b", False):
+        # Rows must be output channels: (n_out, n_in) is MatMul's transpose_b layout.
+        transpose_b = op.get_attributes().get("transpose_b", False)
+        q, zero_point, scale = quantize_rows(weight if transpose_b else weight.T)
+        if not transpose_b:
             q, zero_point, scale = q.T.copy(), zero_point.T.copy(), scale.T.copy()
         centred = ops.subtract(
             ops.convert(ops.constant(q), "f16"), ops.convert(ops.constant(zero_point), "f16")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from landscape.embed import DEFAULT_MODEL, corpus_texts, embed_texts, encode
+from landscape.embed import corpus_texts, embed_texts, encode, run_embedding
 from landscape.errors import LandscapeError
 from landscape.report.build import load_run
 
@@ -107,10 +107,7 @@ def search(
         )
     aligned = corpus.loc[doc_ids].reset_index()
 
-    model = art.provenance.get("model", DEFAULT_MODEL)
-    embed_cfg = art.provenance.get("config", {}).get("embed", {})
-    precision = embed_cfg.get("precision", "fp32")
-    backend = embed_cfg.get("backend", "torch")  # runs from before backends were torch
+    model, precision, backend = run_embedding(art.provenance)
     vectors, _ = embed_texts(
         corpus_texts(aligned), model, cache_dir, precision=precision, backend=backend
     )

@@ -115,16 +115,16 @@ class CachedEmbedder:
             text_digest,
         )
 
-        backend, precision = resolve_embedding(self._backend, self._precision, self._model_name)
-        # MMR asks for one text at a time, once per topic: the cache is read and
-        # the model loaded once per fit, not once per call.
+        # MMR asks for one text at a time, once per topic: the settings are
+        # resolved, the cache read and the model loaded once per fit, not per call.
         if self._store is None:
+            backend, precision = resolve_embedding(self._backend, self._precision, self._model_name)
             cache = None
             if self._cache_dir is not None:
                 model_id = model_identity(self._model_name, precision, backend)
                 cache = EmbeddingCache(self._cache_dir, model_id)
-            self._store = (cache, cache.load() if cache is not None else {})
-        cache, stored = self._store
+            self._store = (cache, cache.load() if cache is not None else {}, backend, precision)
+        cache, stored, backend, precision = self._store
         digests = [text_digest(t) for t in texts]
         todo = [(t, d) for t, d in zip(texts, digests, strict=True) if d not in stored]
         if todo:

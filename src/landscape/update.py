@@ -26,7 +26,7 @@ import pandas as pd
 from landscape.clean import title_key
 from landscape.config import Config, IngestConfig
 from landscape.dedup import DedupOptions, find_duplicates
-from landscape.embed import DEFAULT_MODEL, corpus_texts, embed_texts
+from landscape.embed import corpus_texts, embed_texts, run_embedding
 from landscape.errors import InputError, LandscapeError
 from landscape.io import folder_lock, write_bytes, write_json, write_parquet
 from landscape.place import PLACE_COLUMNS, novelty_threshold, place
@@ -304,10 +304,7 @@ def update_run(
     known = match_existing(parent.corpus, new_corpus, config.ingest)
     added = new_corpus.reset_index(drop=True).drop(index=known["row"].to_numpy())
     added = added.assign(doc_id=added["doc_id"].astype(str)).reset_index(drop=True)
-    model = parent.provenance.get("model", DEFAULT_MODEL)
-    embed_cfg = parent.provenance.get("config", {}).get("embed", {})
-    precision = embed_cfg.get("precision", "fp32")
-    backend = embed_cfg.get("backend", "torch")  # runs from before backends were torch
+    model, precision, backend = run_embedding(parent.provenance)
     cache = Path(config.paths.interim) / "embeddings" if config.embed.cache else None
     texts = corpus_texts(parent.corpus) + corpus_texts(added)
     vectors, stats = embed_texts(

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from landscape import maps
-from landscape.embed import corpus_texts, embed_texts
+from landscape.embed import corpus_texts, embed_texts, run_embedding
 from landscape.errors import LandscapeError
 
 log = logging.getLogger(__name__)
@@ -109,12 +109,10 @@ def run_figures(
         figures["topics_over_time"] = maps.topics_over_time(docs, corpus, date_col=date_col)
     try:
         aligned = corpus.set_index("doc_id").loc[docs["doc_id"]].reset_index()
-        embed_cfg = art.provenance.get("config", {}).get("embed", {})
+        model, precision, backend = run_embedding(art.provenance)
         vectors, _ = embed_texts(
-            corpus_texts(aligned), art.provenance.get("model", "all-MiniLM-L6-v2"), cache_dir,
-            precision=embed_cfg.get("precision", "fp32"),
-            backend=embed_cfg.get("backend", "torch"),  # runs from before backends were torch
-        )  # fmt: skip
+            corpus_texts(aligned), model, cache_dir, precision=precision, backend=backend
+        )
         sim, ids = maps.topic_similarity_matrix(vectors, docs)
         figures["topic_similarity"] = maps.topic_similarity(sim, topics, topic_ids=ids)
     except LandscapeError as exc:
@@ -164,14 +162,12 @@ def build_report(
     done["map"] = write_map_html(art.documents, art.corpus, art.topics, art.provenance,
                                  out / "map.html")  # fmt: skip
     if notebook_dir is not None:
-        # The run's resolved embedding settings, so notebook 02 reads the run's cache.
-        embed_cfg = art.provenance.get("config", {}).get("embed", {})
+        # The run's embedding settings, so notebook 02 reads the run's cache.
+        model, precision, backend = run_embedding(art.provenance)
         params = notebook_parameters(
             raw_dir=raw_dir, processed_dir=processed_dir, interim_dir=interim_dir,
             runs_dir=run.parent, run_name=run.name, seed=art.provenance.get("seed", 42),
-            model=art.provenance.get("model", "all-MiniLM-L6-v2"),
-            precision=embed_cfg.get("precision", "fp32"),
-            backend=embed_cfg.get("backend", "torch"),  # runs from before backends were torch
+            model=model, precision=precision, backend=backend,
         )  # fmt: skip
         done["pages"] = render_notebooks(notebook_dir, out, params)
     if static:
