@@ -12,29 +12,36 @@
 # ---
 
 # %% [markdown]
-# # 1. Load and clean the sources
+# # 1. How the corpus was built
 #
-# This notebook reads every source file under `raw_dir` (listing pages, arXiv,
-# OpenAlex, BibTeX, RIS, CSV, ...), cleans the records and merges duplicates. The
-# ledger has one row per input record and says what became of it: `kept`,
+# This notebook shows how the corpus of run `runs_dir/run_name` was made from its
+# source files: records read, cleaned, merged when duplicated, or dropped with a
+# reason. It reads the ledger that `landscape ingest` wrote beside the corpus the
+# run was fitted on, after checking that the corpus is that one (same papers,
+# same titles and abstracts), so this page and the map describe the same papers.
+#
+# The ledger has one row per input record and says what became of it: `kept`,
 # `duplicate` (merged into a kept paper) or `dropped` (with a reason).
-#
-# To read other sources, change `raw_dir` in the parameters cell below (or pass
-# `-p raw_dir PATH` to papermill). Set `write_corpus = True` to also write
-# `corpus.parquet` and `ledger.parquet` into `processed_dir`, as `landscape ingest` does.
+# To map other sources, ingest them and fit a run:
+# `landscape run --raw PATH --name NAME`, then set `run_name = "NAME"` here.
 
 # %% tags=["parameters"]
-raw_dir = "data/raw"
-processed_dir = "data/processed"
-write_corpus = False
+corpus_path = "data/processed/corpus.parquet"
+runs_dir = "runs"
+run_name = "default"
 
 # %%
+from pathlib import Path
+
 import pandas as pd
 
-from landscape.ingest import ingest, write_ingest
+from landscape.runs import load_run, read_ingest
 
-result = ingest([raw_dir])
-summary = result.summary()
+run = load_run(Path(runs_dir) / run_name, corpus_path, labels=False)
+record = read_ingest(run)
+summary = record.summary
+ledger = record.ledger
+print(f"run {run.path}: {len(run.documents)} papers, ingested into {record.folder}")
 
 # %% [markdown]
 # ## What was read
@@ -52,10 +59,10 @@ pd.Series({k: v for k, v in summary.items() if k != "dropped_by_reason"}, name="
 # `reason` column of the ledger.
 
 # %%
-pd.Series(summary["dropped_by_reason"], name="records", dtype="int64").to_frame()
+pd.Series(summary.get("dropped_by_reason", {}), name="records", dtype="int64").to_frame()
 
 # %%
-dropped = result.ledger[result.ledger["status"] == "dropped"]
+dropped = ledger[ledger["status"] == "dropped"]
 dropped[["source", "line", "reason_code", "reason", "raw_title"]].head(20)
 
 # %% [markdown]
@@ -65,15 +72,10 @@ dropped[["source", "line", "reason_code", "reason", "raw_title"]].head(20)
 # every file it came from (`source_files`), so the pages can be compared later.
 
 # %%
-result.ledger.groupby(["source", "status"]).size().unstack(fill_value=0)
+ledger.groupby(["source", "status"]).size().unstack(fill_value=0)
 
 # %% [markdown]
 # ## The clean corpus (first rows)
 
 # %%
-result.corpus[["doc_id", "title", "n_sources"]].head(10)
-
-# %%
-if write_corpus:
-    written = write_ingest(result, processed_dir)
-    print({name: str(path) for name, path in written.items()})
+run.corpus[["doc_id", "title", "n_sources"]].head(10)

@@ -15,8 +15,7 @@
 # # 3. Topics and their quality
 #
 # This notebook reads the topics of run `runs_dir/run_name`, as written by
-# `landscape run` (or `landscape fit`), so nothing is refitted. If the run does not
-# exist yet and `fit_if_missing` is true, it fits one with `seed` and writes it.
+# `landscape run` (or `landscape fit`), so nothing is refitted.
 #
 # To compare settings, fit another run (`landscape run --name other --seed 7`) and
 # set `run_name = "other"` here.
@@ -25,9 +24,6 @@
 corpus_path = "data/processed/corpus.parquet"
 runs_dir = "runs"
 run_name = "default"
-interim_dir = "data/interim"
-seed = 42
-fit_if_missing = False
 # A labels file other than runs/NAME/labels.toml, or None.
 labels_file = None
 # Representative titles and top terms shown per topic.
@@ -41,19 +37,10 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from landscape.label_fit import label_evidence
-from landscape.report.build import load_run
+from landscape.labels.evidence import label_evidence
+from landscape.runs import load_run
 
 run_dir = Path(runs_dir) / run_name
-if not (run_dir / "documents.parquet").exists():
-    if not fit_if_missing:
-        raise FileNotFoundError(f"{run_dir}: no run; run `landscape run --name {run_name}` first")
-    from landscape.config import Config, PathsConfig
-    from landscape.pipeline import fit, write_run
-
-    config = Config(paths=PathsConfig(interim=interim_dir))
-    write_run(fit(pd.read_parquet(corpus_path), config=config, seed=seed), run_dir)
-
 run = load_run(run_dir, corpus_path, labels_file=labels_file)
 documents, topics, metrics, provenance = run.documents, run.topics, run.metrics, run.provenance
 print(f"run {run_dir}: {len(documents)} papers")
@@ -74,10 +61,11 @@ print("labels:", topics["label_source"].value_counts().to_dict())
 #   contains at least one of the label's terms (the label split at `·`, `,`,
 #   `and`...; plurals, hyphens and stop words are matched the way the topic model
 #   read the text). **background**: the same share among all the other papers.
-# - **generic**: the background is at least half the label fit, so the label
-#   names the field more than this topic. "language models" in a corpus of
+# - **verdict**: `generic` when the background is at least half the label fit, so
+#   the label names the field more than this topic; "language models" in a corpus of
 #   language-model papers is such a label: true of the topic, but not what sets it
-#   apart.
+#   apart. `low fit` when fewer than a third of the topic's papers contain the
+#   label's terms; `ok` otherwise. `landscape labels show` prints the same verdicts.
 # - **top terms (weight)**: the words and phrases that characterise the topic,
 #   with their weights (a higher weight means more characteristic of this topic
 #   than of the others).
@@ -99,7 +87,7 @@ table = pd.DataFrame(
         "size": evidence["size"],
         "label fit": evidence["label_fit"],
         "background": evidence["background_fit"],
-        "generic": evidence["background_fit"] >= evidence["label_fit"] / 2,
+        "verdict": evidence["verdict"],
         "top terms (weight)": [
             ", ".join(f"{t['term']} ({t['weight']:.2f})" for t in terms)
             for terms in evidence["terms"]
@@ -119,9 +107,9 @@ display(
 # fewer than a third of the topic's papers.
 
 # %%
-weak = table[table["generic"] | (table["label fit"] < 1 / 3)]
+weak = table[evidence["weak"].to_numpy()]
 print(f"{len(weak)} of {len(table)} labels to check")
-columns = ["topic", "label", "source", "size", "label fit", "background", "generic"]
+columns = ["topic", "label", "source", "size", "label fit", "background", "verdict"]
 display(weak[columns].style.hide(axis="index").format(percent, na_rep="–"))
 
 # %% [markdown]
@@ -131,7 +119,7 @@ display(weak[columns].style.hide(axis="index").format(percent, na_rep="–"))
 #
 # 1. `landscape labels init --run runs/NAME` writes `runs/NAME/labels.toml`: every
 #    topic with its size, top terms and a commented line holding its automatic
-#    label (the package function is `landscape.labels.write_label_template`).
+#    label (the package function is `landscape.labels.overrides.write_label_template`).
 # 2. Uncomment and edit the lines of the topics to rename, e.g.
 #    `3 = "Representation learning"`. Topics you leave commented keep their label.
 # 3. Re-run `landscape report --run runs/NAME` (or this notebook). Every report

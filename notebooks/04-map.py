@@ -29,7 +29,6 @@ corpus_path = "data/processed/corpus.parquet"
 runs_dir = "runs"
 run_name = "default"
 interim_dir = "data/interim"
-model = "all-MiniLM-L6-v2"
 # Search: free text, and how many papers to return.
 query = "state space models for long sequences"
 k = 10
@@ -40,9 +39,8 @@ from pathlib import Path
 from IPython.display import display
 
 from landscape import maps
-from landscape.embed import corpus_texts, embed_texts
-from landscape.report.build import load_run
-from landscape.search import search
+from landscape.explore.search import search
+from landscape.runs import load_run
 
 run_dir = Path(runs_dir) / run_name
 cache_dir = Path(interim_dir) / "embeddings"
@@ -89,15 +87,11 @@ fig.show()
 # Cosine similarity of the topics' mean embeddings. Bright off-diagonal cells are
 # topics that share vocabulary and could be merged.
 #
-# The embeddings are those the run was fitted with: same model and same precision
-# (`fp32` for runs that did not record one).
+# The embeddings are those the run was fitted with (same model, precision and
+# backend), read from the cache by the run itself.
 
 # %%
-by_id = corpus.set_index("doc_id").loc[documents["doc_id"]].reset_index()
-precision = provenance.get("config", {}).get("embed", {}).get("precision", "fp32")
-embeddings, _ = embed_texts(
-    corpus_texts(by_id), provenance.get("model", model), cache_dir=cache_dir, precision=precision
-)
+embeddings = run.embeddings(cache_dir)
 similarity, topic_ids = maps.topic_similarity_matrix(embeddings, documents)
 fig = maps.topic_similarity(similarity, topics, topic_ids=topic_ids)
 fig.show()

@@ -52,10 +52,11 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from landscape import maps, trends
-from landscape.contrast import compare_groups
+from landscape import maps
 from landscape.errors import InputError
-from landscape.report.build import load_run
+from landscape.runs import load_run
+from landscape.stats import trends
+from landscape.stats.contrast import compare_groups
 
 run_dir = Path(runs_dir) / run_name
 run = load_run(run_dir, corpus_path)

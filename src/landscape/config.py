@@ -118,7 +118,7 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class TopicsConfig:
-    """Clustering and topic settings (see :mod:`landscape.cluster`, :mod:`landscape.topics`).
+    """Clustering and topic settings (see :mod:`landscape.fit.cluster` and :mod:`~.fit.topics`).
 
     Attributes:
         seed: Seed of every random step; the same seed gives identical outputs.
@@ -162,7 +162,7 @@ class TopicsConfig:
 
 @dataclass(frozen=True)
 class LabelsConfig:
-    """Topic labels: user renames and optional LLM labels (see :mod:`landscape.labels`).
+    """Topic labels: user renames and optional LLM labels (see :mod:`landscape.labels.overrides`).
 
     Attributes:
         file: A TOML file of renames; empty means ``runs/NAME/labels.toml`` when

@@ -9,7 +9,6 @@ atomic on POSIX).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
@@ -75,29 +74,21 @@ def write_parquet(path: str | os.PathLike[str], df: pd.DataFrame) -> Path:
     return Path(path)
 
 
-def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Return the hex SHA-256 of a file's bytes, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 @contextlib.contextmanager
 def folder_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
     """Hold an exclusive lock on an output folder for the length of a block.
 
     Two runs writing the same folder at once would interleave their artifacts;
     the second one stops at once with a message naming the folder and the process
-    that holds it. The lock is an ``fcntl`` lock on ``FOLDER/.lock``: the system
-    releases it when the process ends, even when killed, so a crash never leaves
-    a stale lock behind.
+    that holds it. The lock is a :class:`filelock.FileLock` on ``FOLDER/.lock``
+    (``flock`` on POSIX, ``msvcrt`` locking on Windows): the system releases it
+    when the process ends, even when killed, so a crash never leaves a stale
+    lock behind.
 
     Raises:
         LandscapeError: Another process holds the lock.
     """
-    import fcntl
+    from filelock import FileLock, Timeout
 
     from landscape.errors import LandscapeError
 
@@ -105,25 +96,27 @@ def folder_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
     created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
     lock_path = path / ".lock"
-    fh = open(lock_path, "a+")  # noqa: SIM115 - held open for the whole block
+    lock = FileLock(lock_path, timeout=0)
     try:
+        lock.acquire()
+    except Timeout:
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise LandscapeError(
-                f"{path}: in use by another landscape run ({holder}); "
-                "wait for it to finish or write elsewhere (--out)"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
+            holder = lock_path.read_text(encoding="utf-8").strip()
+        except OSError:
+            holder = ""
+        raise LandscapeError(
+            f"{path}: in use by another landscape run ({holder or 'another process'}); "
+            "wait for it to finish or write elsewhere (--out)"
+        ) from None
+    try:
+        # Who holds it, for the message a second run prints (best effort).
+        with contextlib.suppress(OSError), open(lock_path, "r+", encoding="utf-8") as fh:
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
         yield path
     finally:
-        fh.close()
+        lock.release()
         # A step that failed before writing anything leaves no folder behind.
-        if created and [p.name for p in path.iterdir()] == [".lock"]:
+        if created and path.exists() and [p.name for p in path.iterdir()] == [".lock"]:
             lock_path.unlink(missing_ok=True)
             path.rmdir()

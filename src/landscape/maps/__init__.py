@@ -1,7 +1,7 @@
 """Interactive figures of a fitted landscape (plotly).
 
 One function per figure; each takes the artifacts of a run (see
-:mod:`landscape.pipeline`) and returns a new :class:`plotly.graph_objects.Figure`:
+:mod:`landscape.fit.pipeline`) and returns a new :class:`plotly.graph_objects.Figure`:
 
 - :func:`document_map`: the 2-D projection, one WebGL trace per topic.
 - :func:`topic_sizes`: topic sizes with their top terms.
@@ -11,10 +11,10 @@ One function per figure; each takes the artifacts of a run (see
 - :func:`source_comparison`: topic shares per source file or label.
 - :func:`topics_over_time`: topic counts or shares per period.
 - :func:`theme_trends_figure`, :func:`trend_strength_figure`: growing and fading
-  themes with their evidence (see :mod:`landscape.trends`).
+  themes with their evidence (see :mod:`landscape.stats.trends`).
 - :func:`enrichment_heatmap`, :func:`distinctive_terms_chart`: over- and
   under-represented themes per group, and the terms that set two groups apart
-  (see :mod:`landscape.contrast`).
+  (see :mod:`landscape.stats.contrast`).
 
 Inputs are never mutated and nothing is kept between calls.
 
@@ -25,10 +25,10 @@ from the data (titles, abstracts, labels, terms, source names) goes through
 Figure titles passed by the caller are trusted markup and are not escaped.
 """
 
-from landscape.maps._style import OTHER_COLOR, OUTLIER_COLOR, escape, palette
 from landscape.maps.compare import source_comparison, topics_over_time
 from landscape.maps.contrast import distinctive_terms_chart, enrichment_heatmap
 from landscape.maps.document_map import document_map
+from landscape.maps.style import OTHER_COLOR, OUTLIER_COLOR, escape, palette
 from landscape.maps.topic_figures import (
     topic_hierarchy,
     topic_similarity,

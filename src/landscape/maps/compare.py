@@ -7,19 +7,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from landscape.errors import InputError
-from landscape.maps._style import (
+from landscape.maps.style import (
     OTHER_COLOR,
-    _as_list,
-    _basename,
-    _cut,
-    _empty,
-    _label,
-    _label_map,
-    _layout,
-    _topic_colors,
+    as_list,
+    base_layout,
+    empty_figure,
     escape,
+    file_name,
+    label_map,
+    topic_colors,
+    topic_name,
+    truncate,
 )
-from landscape.periods import periods
+from landscape.stats.periods import periods
 
 
 def source_comparison(
@@ -75,11 +75,11 @@ def source_comparison(
         known = sorted(set(documents.columns) | set(corpus.columns if corpus is not None else []))
         raise InputError(f"no column {by!r} in the corpus or the documents; columns: {known}")
     docs["_source"] = [
-        [str(v) for v in _as_list(cell) if str(v)] or ["(none)"] for cell in docs["_source"]
+        [str(v) for v in as_list(cell) if str(v)] or ["(none)"] for cell in docs["_source"]
     ]
     long = docs.explode("_source", ignore_index=True)
     if long.empty:
-        return _empty("No documents", title, width, height)
+        return empty_figure("No documents", title, width, height)
     counts = pd.crosstab(long["_source"], long["topic"])
     counts = counts.reindex(sorted(counts.index, key=str))
     counts = counts[sorted(counts.columns, key=lambda t: (t == -1, t))]
@@ -89,22 +89,22 @@ def source_comparison(
     raw = [str(s) for s in counts.index]
     if basename is None:
         basename = by.lower().endswith(("file", "files", "path", "paths"))
-    short = [_basename(s) if basename and s != "(none)" else s for s in raw]
+    short = [file_name(s) if basename and s != "(none)" else s for s in raw]
     if len(set(short)) < len(short):  # two paths share a file name: show the paths
         short = raw
-    names = [escape(_cut(s, 60)) for s in short]
+    names = [escape(truncate(s, 60)) for s in short]
     positions = list(range(len(names)))
-    labels = _label_map(None, documents)
-    colors = _topic_colors(counts.columns)
+    labels = label_map(None, documents)
+    colors = topic_colors(counts.columns)
     fig = go.Figure()
     for topic in counts.columns:
-        label = _label(labels, int(topic))
+        label = topic_name(labels, int(topic))
         fig.add_trace(
             go.Bar(
                 x=values[topic].to_numpy(dtype=float),
                 y=positions,
                 orientation="h",
-                name=escape(_cut(label, 60)),
+                name=escape(truncate(label, 60)),
                 marker={"color": colors[int(topic)], "line": {"width": 0}},
                 customdata=np.stack(
                     [names, counts[topic].to_numpy(), totals.to_numpy()], axis=1
@@ -124,7 +124,7 @@ def source_comparison(
         tickformat=".0%" if normalize else None,
         range=[0, 1] if normalize else None,
     )
-    return _layout(
+    return base_layout(
         fig,
         title,
         width,
@@ -187,13 +187,13 @@ def topics_over_time(
             column = documents[name].reset_index(drop=True)
             break
     if column is None:
-        return _empty("No dates: no date or year column", title, width, height)
+        return empty_figure("No dates: no date or year column", title, width, height)
     period_of, full = periods(column, freq)
     docs = docs.reset_index(drop=True)
     docs["_period"] = period_of.to_numpy()
     docs = docs[docs["_period"].notna()]
     if docs.empty or not full:
-        return _empty("No dates in the corpus", title, width, height)
+        return empty_figure("No dates in the corpus", title, width, height)
     if isinstance(full[0], int):
         docs["_period"] = docs["_period"].astype(int)
 
@@ -207,11 +207,11 @@ def topics_over_time(
     totals = counts.sum(axis=1)
     values = counts.div(totals.where(totals > 0, 1), axis=0) if normalize else counts
 
-    labels = _label_map(None, documents)
-    colors = _topic_colors(documents["topic"])
+    labels = label_map(None, documents)
+    colors = topic_colors(documents["topic"])
     fig = go.Figure()
     for group in groups:
-        label = "other" if group == "other" else _label(labels, int(group))
+        label = "other" if group == "other" else topic_name(labels, int(group))
         color = OTHER_COLOR if group == "other" else colors[int(group)]
         fig.add_trace(
             go.Scatter(
@@ -219,7 +219,7 @@ def topics_over_time(
                 y=values[group].to_numpy(dtype=float),
                 mode="lines" if normalize else "lines+markers",
                 stackgroup="share" if normalize else None,
-                name=escape(_cut(label, 60)),
+                name=escape(truncate(label, 60)),
                 line={"color": color, "width": 2},
                 marker={"size": 6},
                 customdata=np.stack([counts[group].to_numpy(), totals.to_numpy()], axis=1),
@@ -242,4 +242,4 @@ def topics_over_time(
         tickformat=".0%" if normalize else None,
         rangemode="tozero",
     )
-    return _layout(fig, title, width, height, hovermode="closest")
+    return base_layout(fig, title, width, height, hovermode="closest")

@@ -1,6 +1,6 @@
 """Figures of sub-corpus contrasts: topic enrichment and distinctive terms.
 
-Both take the tables of :mod:`landscape.contrast` and :mod:`landscape.terms` and
+Both take the tables of :mod:`landscape.stats.contrast` and :mod:`landscape.stats.terms` and
 return a new figure.
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from landscape.maps._style import _basename, _cut, _empty, _layout, escape
+from landscape.maps.style import base_layout, empty_figure, escape, file_name, truncate
 
 #: Diverging scale for log2 enrichment: blue under, white even, red over.
 _DIVERGING = [
@@ -28,7 +28,7 @@ def _group_names(groups: list[str], basename: bool | None) -> list[str]:
     """Display names of groups: file names for paths, unless two share a file name."""
     if basename is None:
         basename = all("/" in g or "\\" in g for g in groups)
-    short = [_basename(g) for g in groups] if basename else list(groups)
+    short = [file_name(g) for g in groups] if basename else list(groups)
     return short if len(set(short)) == len(short) else list(groups)
 
 
@@ -49,7 +49,7 @@ def enrichment_heatmap(
     ``q_value < alpha`` carry a "●" (over) or "○" (under).
 
     Args:
-        enrichment: :func:`landscape.contrast.topic_enrichment`'s table; shape
+        enrichment: :func:`landscape.stats.contrast.topic_enrichment`'s table; shape
             (n_groups * n_topics, >=10).
         alpha: q-value below which a cell is marked.
         basename: Show groups by file name; by default when every group is a
@@ -65,14 +65,14 @@ def enrichment_heatmap(
         topics by id), or an empty figure when the table is empty.
     """
     if enrichment.empty:
-        return _empty("No groups to compare", title, width, height)
+        return empty_figure("No groups to compare", title, width, height)
     groups = sorted(enrichment["group"].astype(str).unique())
     topics = sorted(int(t) for t in enrichment["topic"].unique())
     table = enrichment.assign(group=enrichment["group"].astype(str), topic=enrichment["topic"])
     grid = table.set_index(["group", "topic"])
     names = _group_names(groups, basename)
     label_of = table.drop_duplicates("topic").set_index("topic")["label"].astype(str).to_dict()
-    columns = [escape(_cut(f"{t}: {label_of.get(t, '')}", 40)) for t in topics]
+    columns = [escape(truncate(f"{t}: {label_of.get(t, '')}", 40)) for t in topics]
 
     z = np.full((len(groups), len(topics)), np.nan)
     marks = np.full(z.shape, "", dtype=object)
@@ -87,7 +87,7 @@ def enrichment_heatmap(
             if significant:
                 marks[i, j] = "●" if row["share_in"] > row["share_rest"] else "○"
             hover[i, j] = (
-                f"<b>{escape(names[i])}</b><br>{escape(_cut(label_of.get(topic, ''), 80))}"
+                f"<b>{escape(names[i])}</b><br>{escape(truncate(label_of.get(topic, ''), 80))}"
                 f"<br>in group: {int(row['count_in'])} of {int(row['size_in'])}"
                 f" ({float(row['share_in']):.1%})"
                 f"<br>in rest: {int(row['count_rest'])} of {int(row['size_rest'])}"
@@ -126,7 +126,7 @@ def enrichment_heatmap(
     fig.update_yaxes(
         tickmode="array",
         tickvals=list(range(len(groups))),
-        ticktext=[escape(_cut(n, 40)) for n in names],
+        ticktext=[escape(truncate(n, 40)) for n in names],
         autorange="reversed",
         title=None,
     )
@@ -141,7 +141,7 @@ def enrichment_heatmap(
         showarrow=False,
         font={"size": 12},
     )
-    return _layout(fig, title, width, height or max(380, 40 * len(groups) + 320))
+    return base_layout(fig, title, width, height or max(380, 40 * len(groups) + 320))
 
 
 def distinctive_terms_chart(
@@ -159,7 +159,7 @@ def distinctive_terms_chart(
     lines mark ``|z| = 1.96`` (uncorrected, a guide rather than a test).
 
     Args:
-        terms: :func:`landscape.terms.distinctive_terms`'s table (or the
+        terms: :func:`landscape.stats.terms.distinctive_terms`'s table (or the
             rows of one group in ``GroupComparison.terms``); shape
             (n_terms, >=7).
         top_n: Terms shown per side.
@@ -172,7 +172,7 @@ def distinctive_terms_chart(
         figure when there are no terms.
     """
     if terms.empty:
-        return _empty("No distinctive terms", title, width, height)
+        return empty_figure("No distinctive terms", title, width, height)
     sides = list(dict.fromkeys(terms["side"].astype(str)))
     fig = go.Figure()
     parts = []
@@ -183,7 +183,7 @@ def distinctive_terms_chart(
     shown = pd.concat(parts).sort_values("z", ascending=False, kind="stable")
     shown = shown.reset_index(drop=True)
     order = list(range(len(shown)))
-    names = [_basename(s) if ("/" in s or "\\" in s) else s for s in sides]
+    names = [file_name(s) if ("/" in s or "\\" in s) else s for s in sides]
     for k, side in enumerate(sides[:2]):
         mask = (shown["side"].astype(str) == side).to_numpy()
         part = shown[mask]
@@ -193,7 +193,7 @@ def distinctive_terms_chart(
                 x=part["z"].to_numpy(dtype=float),
                 y=positions,
                 orientation="h",
-                name=escape(_cut(names[k], 50)),
+                name=escape(truncate(names[k], 50)),
                 marker={"color": _SIDE_COLORS[k], "line": {"width": 0}},
                 customdata=np.stack(
                     [
@@ -207,9 +207,9 @@ def distinctive_terms_chart(
                 ).astype(object),
                 hovertemplate=(
                     "<b>%{customdata[0]}</b><br>z = %{x:.2f}<br>"
-                    f"{escape(_cut(names[0], 50))}: %{{customdata[1]}} times in "
+                    f"{escape(truncate(names[0], 50))}: %{{customdata[1]}} times in "
                     "%{customdata[3]} texts<br>"
-                    + (f"{escape(_cut(names[1], 50))}: " if len(names) > 1 else "other side: ")
+                    + (f"{escape(truncate(names[1], 50))}: " if len(names) > 1 else "other side: ")
                     + "%{customdata[2]} times in %{customdata[4]} texts<extra></extra>"
                 ),
             )
@@ -217,14 +217,14 @@ def distinctive_terms_chart(
     fig.update_yaxes(
         tickmode="array",
         tickvals=order,
-        ticktext=[escape(_cut(str(t), 40)) for t in shown["term"]],
+        ticktext=[escape(truncate(str(t), 40)) for t in shown["term"]],
         autorange="reversed",
         title=None,
     )
     for edge in (-1.96, 1.96):  # |z| > 1.96: about p < 0.05 for one term, uncorrected
         fig.add_vline(x=edge, line={"color": "#999999", "width": 1, "dash": "dot"})
     fig.update_xaxes(title="z-score of the log-odds ratio", zeroline=True, zerolinecolor="#555555")
-    return _layout(
+    return base_layout(
         fig,
         title,
         width,

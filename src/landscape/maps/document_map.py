@@ -9,18 +9,18 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from landscape.maps._style import (
-    _SMALL_FONT,
-    _as_list,
-    _clean,
-    _cut,
-    _html_lines,
-    _label,
-    _label_map,
-    _layout,
-    _source_text,
-    _topic_colors,
+from landscape.maps.style import (
+    SMALL_FONT,
+    as_list,
+    base_layout,
+    clean_text,
     escape,
+    html_lines,
+    label_map,
+    source_text,
+    topic_colors,
+    topic_name,
+    truncate,
 )
 
 
@@ -93,26 +93,28 @@ def document_map(
     sources = info["source_files"].tolist() if "source_files" in info else [None] * n
     custom = np.empty((n, 4), dtype=object)
     custom[:, 0] = [escape(d) for d in doc_ids]
-    custom[:, 1] = [_html_lines(_cut(_clean(t), 300), hover_width) or "(no title)" for t in titles]
+    custom[:, 1] = [
+        html_lines(truncate(clean_text(t), 300), hover_width) or "(no title)" for t in titles
+    ]
     source_cache: dict[Any, str] = {}
     col = []
     for value in sources:
-        key = tuple(_as_list(value))
+        key = tuple(as_list(value))
         if key not in source_cache:
-            source_cache[key] = _source_text(key)
+            source_cache[key] = source_text(key)
         col.append(source_cache[key])
     custom[:, 2] = col
     # Only the head of an abstract is shown: clean no more than needed.
     heads = [a[: abstract_chars * 2] if isinstance(a, str) else a for a in abstracts]
-    custom[:, 3] = [_html_lines(_cut(_clean(a), abstract_chars), hover_width) for a in heads]
+    custom[:, 3] = [html_lines(truncate(clean_text(a), abstract_chars), hover_width) for a in heads]
 
     topic_col = docs["topic"].to_numpy(dtype=np.int64)
     xs = docs["x"].to_numpy(dtype=np.float32)
     ys = docs["y"].to_numpy(dtype=np.float32)
     present = sorted(set(topic_col.tolist()))
-    labels = _label_map(topics, documents)
+    labels = label_map(topics, documents)
     ids = set(present) | ({int(t) for t in topics["topic"]} if topics is not None else set())
-    colors = _topic_colors(ids)
+    colors = topic_colors(ids)
 
     source_line = "Source: %{customdata[2]}<br>" if "source_files" in info else ""
     picked = (
@@ -127,7 +129,7 @@ def document_map(
     annotations = []
     for i, topic in enumerate(present):
         rows = order[bounds[i] : bounds[i + 1]]
-        label = _label(labels, topic)
+        label = topic_name(labels, topic)
         outlier = topic == -1
         fig.add_trace(
             go.Scattergl(
@@ -156,9 +158,9 @@ def document_map(
                 {
                     "x": float(np.median(xs[rows])),
                     "y": float(np.median(ys[rows])),
-                    "text": _html_lines(label, 28),
+                    "text": html_lines(label, 28),
                     "showarrow": False,
-                    "font": {"size": _SMALL_FONT, "color": "#222222"},
+                    "font": {"size": SMALL_FONT, "color": "#222222"},
                     "bgcolor": "rgba(255,255,255,0.8)",
                     "bordercolor": colors[topic],
                     "borderwidth": 1.5,
@@ -185,7 +187,7 @@ def document_map(
             )
         )
     axis = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": None}
-    return _layout(
+    return base_layout(
         fig,
         title,
         width,

@@ -9,21 +9,21 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from landscape.embed import l2_normalize
-from landscape.maps._style import (
-    _SMALL_FONT,
+from landscape.maps.style import (
     LINE_COLOR,
     OUTLIER_COLOR,
-    _as_list,
-    _clean,
-    _cut,
-    _empty,
-    _html_lines,
-    _label,
-    _label_map,
-    _layout,
-    _terms,
-    _topic_colors,
+    SMALL_FONT,
+    as_list,
+    base_layout,
+    clean_text,
+    empty_figure,
     escape,
+    html_lines,
+    label_map,
+    term_list,
+    topic_colors,
+    topic_name,
+    truncate,
 )
 
 
@@ -56,18 +56,20 @@ def topic_sizes(
     """
     table = topics if include_outliers else topics[topics["topic"] != -1]
     if table.empty:
-        return _empty("No topics", title, width, height)
+        return empty_figure("No topics", title, width, height)
     table = table.sort_values(["size", "topic"], ascending=[False, True], kind="stable")
-    colors = _topic_colors(topics["topic"])
+    colors = topic_colors(topics["topic"])
     term_col = "terms" if "terms" in table else "ctfidf_terms" if "ctfidf_terms" in table else None
     terms = []
     for _, row in table.iterrows():
-        picked = _terms(row[term_col], n_terms) if term_col else []
+        picked = term_list(row[term_col], n_terms) if term_col else []
         if not picked and "ctfidf_terms" in table:
-            picked = _terms(row["ctfidf_terms"], n_terms)
+            picked = term_list(row["ctfidf_terms"], n_terms)
         terms.append(escape(", ".join(picked)))
-    full = [_label({int(t): _clean(lab)}, int(t)) for t, lab in table[["topic", "label"]].values]
-    labels = [escape(_cut(name, 60)) for name in full]
+    full = [
+        topic_name({int(t): clean_text(lab)}, int(t)) for t, lab in table[["topic", "label"]].values
+    ]
+    labels = [escape(truncate(name, 60)) for name in full]
     positions = list(range(len(table)))
     custom = np.array(
         [
@@ -84,7 +86,7 @@ def topic_sizes(
             marker={"color": [colors[int(t)] for t in table["topic"]]},
             text=terms,
             textposition="auto",
-            textfont={"size": _SMALL_FONT},
+            textfont={"size": SMALL_FONT},
             insidetextanchor="start",
             cliponaxis=False,
             customdata=custom,
@@ -98,12 +100,12 @@ def topic_sizes(
         tickmode="array", tickvals=positions, ticktext=labels, autorange="reversed", title=None
     )
     fig.update_xaxes(title="Documents")
-    return _layout(
+    return base_layout(
         fig,
         title,
         width,
         height or max(400, 30 * len(table) + 140),
-        uniformtext={"minsize": _SMALL_FONT, "mode": "hide"},
+        uniformtext={"minsize": SMALL_FONT, "mode": "hide"},
         showlegend=False,
     )
 
@@ -145,15 +147,15 @@ def topic_hierarchy(
         ValueError: The table is not a tree (a node has two parents).
     """
     if hierarchy is None or hierarchy.empty:
-        return _empty("Fewer than 2 topics: no hierarchy to draw", title, width, height)
+        return empty_figure("Fewer than 2 topics: no hierarchy to draw", title, width, height)
     merges: dict[int, tuple[int, int, float, str, int]] = {}
     for row in hierarchy.itertuples(index=False):
-        n_topics = len(_as_list(getattr(row, "Topics", None)))
+        n_topics = len(as_list(getattr(row, "Topics", None)))
         merges[int(row.Parent_ID)] = (
             int(row.Child_Left_ID),
             int(row.Child_Right_ID),
             float(row.Distance),
-            _clean(getattr(row, "Parent_Name", "")).replace("_", ", "),
+            clean_text(getattr(row, "Parent_Name", "")).replace("_", ", "),
             n_topics,
         )
     children = {c for left, right, *_ in merges.values() for c in (left, right)}
@@ -210,12 +212,12 @@ def topic_hierarchy(
             }
         )
 
-    labels = _label_map(topics)
+    labels = label_map(topics)
     sizes = {}
     if topics is not None and "size" in topics:
         sizes = {int(t): int(s) for t, s in zip(topics["topic"], topics["size"], strict=True)}
     ids = set(leaf_order) | (set(labels) if topics is not None else set())
-    colors = _topic_colors(ids)
+    colors = topic_colors(ids)
     fig = go.Figure()
     parents = list(merges)
     fig.add_trace(
@@ -224,7 +226,9 @@ def topic_hierarchy(
             y=[position[p] for p in parents],
             mode="markers",
             marker={"size": 7, "color": LINE_COLOR},
-            customdata=[[_html_lines(_cut(merges[p][3], 200), 60), merges[p][4]] for p in parents],
+            customdata=[
+                [html_lines(truncate(merges[p][3], 200), 60), merges[p][4]] for p in parents
+            ],
             hovertemplate=(
                 "<b>Merge</b> of %{customdata[1]} topics at distance %{x:.3f}<br>"
                 "%{customdata[0]}<extra></extra>"
@@ -240,7 +244,8 @@ def topic_hierarchy(
             mode="markers",
             marker={"size": 10, "color": [colors.get(leaf, OUTLIER_COLOR) for leaf in leaf_order]},
             customdata=[
-                [escape(_label(labels, leaf)), leaf, sizes.get(leaf, "?")] for leaf in leaf_order
+                [escape(topic_name(labels, leaf)), leaf, sizes.get(leaf, "?")]
+                for leaf in leaf_order
             ],
             hovertemplate=(
                 "<b>%{customdata[0]}</b><br>topic %{customdata[1]}, "
@@ -254,14 +259,16 @@ def topic_hierarchy(
     fig.update_yaxes(
         tickmode="array",
         tickvals=list(range(len(leaf_order))),
-        ticktext=[escape(_cut(_label(labels, leaf), 50)) for leaf in leaf_order],
+        ticktext=[escape(truncate(topic_name(labels, leaf), 50)) for leaf in leaf_order],
         range=[len(leaf_order) - 0.5, -0.5],
         showgrid=False,
         zeroline=False,
         title=None,
     )
     fig.update_xaxes(range=[-0.03 * max_dist, max_dist * 1.05], title="Merge distance")
-    return _layout(fig, title, width, height or max(400, 26 * len(leaf_order) + 140), shapes=shapes)
+    return base_layout(
+        fig, title, width, height or max(400, 26 * len(leaf_order) + 140), shapes=shapes
+    )
 
 
 # --------------------------------------------------------------------------- similarity
@@ -340,10 +347,10 @@ def topic_similarity(
     if sim.ndim != 2 or sim.shape[0] != sim.shape[1] or sim.shape[0] != len(topic_ids):
         raise ValueError(f"similarity of shape {sim.shape} does not match {len(topic_ids)} topics")
     if not topic_ids:
-        return _empty("No topics", title, width, height)
-    labels = _label_map(topics)
-    names = [_label(labels, t) for t in topic_ids]
-    ticks = [escape(_cut(name, 40)) for name in names]
+        return empty_figure("No topics", title, width, height)
+    labels = label_map(topics)
+    names = [topic_name(labels, t) for t in topic_ids]
+    ticks = [escape(truncate(name, 40)) for name in names]
     full = [escape(name) for name in names]
     text = [[f"{full[i]}<br>× {full[j]}" for j in range(len(names))] for i in range(len(names))]
     positions = list(range(len(names)))
@@ -367,7 +374,7 @@ def topic_similarity(
     fig.update_xaxes(**axis, tickangle=-45, side="bottom")
     fig.update_yaxes(**axis, autorange="reversed")
     side = max(450, 22 * len(names) + 300)
-    return _layout(fig, title, width or side + 100, height or side)
+    return base_layout(fig, title, width or side + 100, height or side)
 
 
 # --------------------------------------------------------------------------- sources

@@ -1,4 +1,4 @@
-"""Figures of emerging and fading themes, from the tables of :mod:`landscape.trends`."""
+"""Figures of emerging and fading themes, from the tables of :mod:`landscape.stats.trends`."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from landscape.maps._style import (
+from landscape.maps.style import (
     OUTLIER_COLOR,
-    _cut,
-    _empty,
-    _html_lines,
-    _layout,
-    _topic_colors,
+    base_layout,
+    empty_figure,
     escape,
+    html_lines,
+    topic_colors,
+    truncate,
 )
-from landscape.trends import PeriodCounts
+from landscape.stats.trends import PeriodCounts
 
 #: Bar colours of :func:`trend_strength_figure`, by direction.
 DIRECTION_COLORS = {"growing": "#1B7F5B", "fading": "#C0392B", "flat": OUTLIER_COLOR}
@@ -42,8 +42,8 @@ def theme_trends_figure(
     trend was tested on (the table's ``first_period`` to ``last_period``) are shown.
 
     Args:
-        trends: Output of :func:`landscape.trends.trends_from_counts`; shape (n_topics, 17).
-        period_counts: The :class:`~landscape.trends.PeriodCounts` the table came from.
+        trends: Output of :func:`landscape.stats.trends.trends_from_counts`; shape (n_topics, 17).
+        period_counts: The :class:`~landscape.stats.trends.PeriodCounts` the table came from.
         top_n: Themes per panel, taken in table order (strongest first).
         title: Figure title (trusted markup).
         width: Figure width in px.
@@ -58,12 +58,12 @@ def theme_trends_figure(
         for direction, _ in _PANELS
     }
     if trends.empty or all(part.empty for part in shown.values()):
-        return _empty("No significantly growing or fading themes", title, width, height)
+        return empty_figure("No significantly growing or fading themes", title, width, height)
     first, last = trends["first_period"].iloc[0], trends["last_period"].iloc[0]
     periods = [p for p in period_counts.counts.index if first <= p <= last]
     counts = period_counts.counts.loc[periods]
     totals = period_counts.totals.loc[periods].to_numpy()
-    colors = _topic_colors(trends["topic"])
+    colors = topic_colors(trends["topic"])
     fig = make_subplots(
         rows=2,
         cols=1,
@@ -99,7 +99,7 @@ def theme_trends_figure(
         tickformat="d" if is_year else None,
     )
     fig.update_xaxes(title="Year" if is_year else "Period start", row=2)
-    return _layout(
+    return base_layout(
         fig, title, width, height, hovermode="closest", legend={"groupclick": "toggleitem"}
     )
 
@@ -119,7 +119,7 @@ def _theme_trace(
         x=periods,
         y=share,
         mode="lines+markers",
-        name=escape(_cut(str(theme.label), 50)),
+        name=escape(truncate(str(theme.label), 50)),
         marker={
             "size": np.where(in_burst, 11, 6),
             "symbol": np.where(in_burst, "diamond", "circle"),
@@ -130,7 +130,7 @@ def _theme_trace(
         hovertemplate=(
             f"<b>{label}</b><br>%{{x}}: %{{y:.2%}} (%{{customdata[0]}} of "
             f"%{{customdata[1]}} papers)%{{customdata[2]}}<br>"
-            f"{_html_lines(theme.evidence, 70)}<extra></extra>"
+            f"{html_lines(theme.evidence, 70)}<extra></extra>"
         ),
     )
 
@@ -149,7 +149,7 @@ def trend_strength_figure(
     hovering a bar shows the evidence sentence.
 
     Args:
-        trends: Output of :func:`landscape.trends.trends_from_counts`; shape (n_topics, 17).
+        trends: Output of :func:`landscape.stats.trends.trends_from_counts`; shape (n_topics, 17).
         top_n: Themes shown per direction, in table order (strongest first).
         title: Figure title (trusted markup).
         width: Figure width in px.
@@ -164,8 +164,8 @@ def trend_strength_figure(
     ]
     rows = pd.concat(parts) if not trends.empty else trends
     if rows.empty:
-        return _empty("No significantly growing or fading themes", title, width, height)
-    names = [escape(_cut(str(label), 50)) for label in rows["label"]]
+        return empty_figure("No significantly growing or fading themes", title, width, height)
+    names = [escape(truncate(str(label), 50)) for label in rows["label"]]
     positions = list(range(len(rows)))
     fig = go.Figure()
     for direction, name in _PANELS:
@@ -183,7 +183,7 @@ def trend_strength_figure(
                 customdata=np.stack(
                     [
                         [escape(label) for label in part["label"]],
-                        [_html_lines(text, 70) for text in part["evidence"]],
+                        [html_lines(text, 70) for text in part["evidence"]],
                     ],
                     axis=1,
                 ).astype(object),
@@ -194,4 +194,4 @@ def trend_strength_figure(
         tickmode="array", tickvals=positions, ticktext=names, autorange="reversed", title=None
     )
     fig.update_xaxes(title="Kendall's tau of share vs time", range=[-1, 1], zeroline=True)
-    return _layout(fig, title, width, height or max(350, 26 * len(rows) + 160))
+    return base_layout(fig, title, width, height or max(350, 26 * len(rows) + 160))

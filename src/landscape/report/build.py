@@ -15,81 +15,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import plotly.graph_objects as go
 
 from landscape import maps
-from landscape.embed import corpus_texts, embed_texts, run_embedding
 from landscape.errors import LandscapeError
+from landscape.runs import Run, load_run
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RunArtifacts:
-    """The tables of a fitted run and its corpus."""
-
-    documents: pd.DataFrame
-    topics: pd.DataFrame
-    hierarchy: pd.DataFrame
-    metrics: dict[str, Any]
-    provenance: dict[str, Any]
-    corpus: pd.DataFrame
-
-
-def load_run(
-    run_dir: str | os.PathLike[str],
-    corpus_path: str | os.PathLike[str],
-    labels_file: str | os.PathLike[str] | None = None,
-) -> RunArtifacts:
-    """Read a run folder written by :func:`landscape.pipeline.write_run`, labels applied.
-
-    The corpus is the run's own ``corpus.parquet`` when it has one (a run made by
-    ``landscape update``), else ``corpus_path``. Topic labels are the automatic
-    ones, replaced by LLM labels (``llm_labels.json``, when ``landscape labels
-    llm`` wrote one) and by the user's (``labels_file``, or ``labels.toml`` in
-    the run folder when present); ``topics.label_source`` says which.
-
-    Raises:
-        LandscapeError: The folder is not a complete run, the corpus is missing,
-            or a labels file does not fit the run's topics.
-    """
-    from landscape.labels import apply_labels, load_run_labels
-    from landscape.llm_labels import LLM_LABELS_FILE, read_llm_labels
-
-    run = Path(run_dir)
-    if not (run / "documents.parquet").exists():
-        raise LandscapeError(
-            f"{run}: not a complete run (no documents.parquet); run `landscape fit`"
-        )
-    own = run / "corpus.parquet"
-    corpus_path = own if own.exists() else Path(corpus_path)
-    if not corpus_path.exists():
-        raise LandscapeError(f"{corpus_path}: corpus not found; run `landscape ingest`")
-    documents = pd.read_parquet(run / "documents.parquet")
-    topics = pd.read_parquet(run / "topics.parquet")
-    llm_path = run / LLM_LABELS_FILE
-    llm = read_llm_labels(llm_path, topics) if llm_path.exists() else None
-    topics, documents = apply_labels(
-        topics, documents, load_run_labels(run, topics, labels_file), llm
-    )
-    return RunArtifacts(
-        documents=documents,
-        topics=topics,
-        hierarchy=pd.read_parquet(run / "hierarchy.parquet"),
-        metrics=json.loads((run / "metrics.json").read_text(encoding="utf-8")),
-        provenance=json.loads((run / "provenance.json").read_text(encoding="utf-8")),
-        corpus=pd.read_parquet(corpus_path),
-    )
-
-
-def run_figures(
-    art: RunArtifacts, cache_dir: str | os.PathLike[str] | None
-) -> dict[str, go.Figure]:
+def run_figures(art: Run, cache_dir: str | os.PathLike[str] | None) -> dict[str, go.Figure]:
     """Every figure of a run, by file stem.
 
     The similarity figure needs the document embeddings: they come from the
@@ -108,11 +46,7 @@ def run_figures(
     if date_col is not None:
         figures["topics_over_time"] = maps.topics_over_time(docs, corpus, date_col=date_col)
     try:
-        aligned = corpus.set_index("doc_id").loc[docs["doc_id"]].reset_index()
-        model, precision, backend = run_embedding(art.provenance)
-        vectors, _ = embed_texts(
-            corpus_texts(aligned), model, cache_dir, precision=precision, backend=backend
-        )
+        vectors = art.embeddings(cache_dir)
         sim, ids = maps.topic_similarity_matrix(vectors, docs)
         figures["topic_similarity"] = maps.topic_similarity(sim, topics, topic_ids=ids)
     except LandscapeError as exc:
@@ -163,7 +97,7 @@ def build_report(
                                  out / "map.html")  # fmt: skip
     if notebook_dir is not None:
         # The run's embedding settings, so notebook 02 reads the run's cache.
-        model, precision, backend = run_embedding(art.provenance)
+        model, precision, backend = art.embedding
         params = notebook_parameters(
             raw_dir=raw_dir, processed_dir=processed_dir, interim_dir=interim_dir,
             runs_dir=run.parent, run_name=run.name, seed=art.provenance.get("seed", 42),

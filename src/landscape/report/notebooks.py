@@ -45,6 +45,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from landscape.errors import LandscapeError
 from landscape.io import write_text
 
 #: Name of the plotly renderer registered in the kernel while rendering.
@@ -162,6 +163,22 @@ def notebook_parameters(
     return params
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager whose kernels talk over local sockets, not TCP.
+
+    Over TCP without CurveZMQ keys every kernel prints a warning that its traffic
+    is unencrypted; over IPC (Unix sockets in the kernel's runtime folder)
+    nothing listens on the network, so there is nothing to warn about.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return IPCKernelManager
+
+
 @contextlib.contextmanager
 def _this_interpreter_as(kernel_name: str, scratch: Path) -> Iterator[None]:
     """Let ``kernel_name`` resolve to a kernelspec running ``sys.executable``.
@@ -206,12 +223,12 @@ def _read_provenance(parameters: Mapping[str, Any], root: Path) -> dict[str, Any
     """The run's ``provenance.json`` named by the parameters, or ``{}``."""
     if "runs_dir" not in parameters or "run_name" not in parameters:
         return {}
-    path = Path(str(parameters["runs_dir"])) / str(parameters["run_name"]) / "provenance.json"
-    if not path.is_absolute():
-        path = root / path
+    from landscape.runs import read_provenance
+
+    run = Path(str(parameters["runs_dir"])) / str(parameters["run_name"])
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_provenance(run if run.is_absolute() else root / run)
+    except LandscapeError:  # no run yet: the footer names no run
         return {}
 
 
@@ -353,6 +370,7 @@ def render_notebooks(
                     execution_timeout=timeout,
                     progress_bar=False,
                     log_output=False,
+                    kernel_manager_class=_ipc_kernel_manager(),
                 )
                 result = nbformat.read(executed, as_version=4)
                 body, _ = exporter.from_notebook_node(

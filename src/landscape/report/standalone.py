@@ -30,7 +30,7 @@ from plotly.offline import get_plotlyjs
 
 from landscape.io import write_text
 from landscape.maps import document_map
-from landscape.maps._style import _as_list, _basename, _clean, _cut, _label, _label_map
+from landscape.maps.style import as_list, clean_text, file_name, label_map, topic_name, truncate
 
 #: Total characters of abstracts embedded before each abstract is shortened.
 ABSTRACT_BUDGET = 12_000_000
@@ -102,7 +102,7 @@ def _search_data(
         table = corpus[["doc_id", *cols]].copy()
         table["doc_id"] = table["doc_id"].astype(str)
         info = table.drop_duplicates("doc_id").set_index("doc_id").reindex(doc_ids)
-    labels = _label_map(topics, documents)
+    labels = label_map(topics, documents)
     topic_of = dict(zip(doc_ids, docs["topic"].astype(int), strict=True))
     row_of = {doc_id: i for i, doc_id in enumerate(doc_ids)}
     escaped = {html.escape(d, quote=False): d for d in doc_ids}
@@ -120,13 +120,13 @@ def _search_data(
         values = info[name].tolist()
         return [values[row_of[d]] for d in order]
 
-    titles = [_clean(t) for t in column("title")]
-    abstracts = [_clean(a) for a in column("abstract")]
+    titles = [clean_text(t) for t in column("title")]
+    abstracts = [clean_text(a) for a in column("abstract")]
     total = sum(map(len, abstracts))
     cap = None
     if total > ABSTRACT_BUDGET and abstracts:
         cap = max(MIN_ABSTRACT_CHARS, ABSTRACT_BUDGET // len(abstracts))
-        abstracts = [_cut(a, cap) for a in abstracts]
+        abstracts = [truncate(a, cap) for a in abstracts]
 
     label_names: list[str] = []
     label_index: dict[str, int] = {}
@@ -134,11 +134,11 @@ def _search_data(
     source_index: dict[tuple, int] = {}
     label_col, source_col = [], []
     for doc_id, files in zip(order, column("source_files"), strict=True):
-        name = _label(labels, topic_of[doc_id])
+        name = topic_name(labels, topic_of[doc_id])
         label_col.append(label_index.setdefault(name, len(label_names)))
         if label_col[-1] == len(label_names):
             label_names.append(name)
-        key = tuple(dict.fromkeys(_basename(f) for f in _as_list(files)))
+        key = tuple(dict.fromkeys(file_name(f) for f in as_list(files)))
         if key not in source_index:
             source_index[key] = len(source_names)
             source_names.append(list(key))

@@ -1,0 +1,400 @@
+"""Parser for tables of papers: CSV, TSV and Parquet.
+
+Schema columns are found by name, case-insensitively and ignoring ``_``/``-``/
+spaces, from common synonyms (``title``/``paper_title``/``Document Title``,
+``abstract``/``summary``/``AB``, ...); a ``*_col`` setting of
+:class:`~landscape.ingest.formats.options.FormatOptions` names one explicitly. A table
+without a title column cannot be used and is an :class:`InputError`.
+
+Every other column is kept in ``meta["labels"]`` (for example ``group``,
+``primary_category``, ``archive``, but also any other leftover column such as
+``updated_date``): keeping all of them is simpler and loses nothing, and the
+topic-scoring step decides which ones are label-like (low cardinality).
+
+CSV is read with the stdlib ``csv`` module as a stream, line by line (a file of
+any size is read with memory bounded by its longest row), every cell as a string
+(so ids such as ``0704.0001`` keep their zeros), with line numbers: a row with
+the wrong number of fields, or a broken quote, becomes a record with ``problem``
+set and reading goes on. A field may be as large as 2 GB (the ``csv`` module's
+default limit, 128 KiB, would split a long abstract). Parquet is read with
+pyarrow one batch of rows at a time, column by column (no per-row pandas access);
+a batch that cannot be read after others were ends the file with one dropped
+record for the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from landscape.errors import InputError
+from landscape.ingest.formats.base import FileReport, RawRecord
+from landscape.ingest.formats.decoding import Chain, open_text, read_exactly
+from landscape.ingest.formats.options import FormatOptions
+from landscape.ingest.formats.text import (
+    jsonable,
+    normalise_doi,
+    parse_date,
+    scrub,
+    split_authors,
+    split_list,
+    strip_arxiv_version,
+    to_year,
+)
+
+NAME = "tabular"
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "title": ("title", "paper title", "ti", "document title", "article title", "primary title"),
+    "abstract": ("abstract", "summary", "ab", "description", "abstract text", "abstract note"),
+    "id": ("id", "paper id", "arxiv id", "arxivid", "doc id", "uid", "eid", "openalex id"),
+    "year": ("year", "publication year", "pub year", "py"),
+    "date": ("date", "publication date", "published", "pub date", "publicationdate"),
+    "doi": ("doi", "di"),
+    "authors": ("authors", "author", "author names", "author full names", "au"),
+    "venue": ("venue", "journal", "source title", "journal name", "publication", "so"),
+    "keywords": ("keywords", "keyword", "author keywords", "kw", "de"),
+    "categories": ("categories", "category", "subjects", "fields of study"),
+    "url": ("url", "link"),
+}
+_OPTION = {"title": "title_col", "abstract": "abstract_col", "id": "id_col", "year": "year_col"}
+_OPTION |= {"doi": "doi_col", "authors": "authors_col", "date": "date_col", "venue": "venue_col"}
+_ARXIV_ID_RE = re.compile(
+    r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$", re.I
+)
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_BATCH_ROWS = 16384
+_FIELD_LIMIT = 2**31 - 1
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", name.strip().lower()).strip()
+
+
+def sniff(data: bytes, name: str) -> bool:
+    """Whether ``data`` looks like a table of papers.
+
+    Args:
+        data: The head (or all) of the decompressed file.
+        name: The file name; ``.csv``/``.tsv``/``.tab``/``.parquet`` decide alone.
+
+    Returns:
+        True for Parquet magic bytes, a table extension, or a delimited header
+        line with a title column.
+    """
+    if data[:4] == b"PAR1":
+        return True
+    if name.lower().removesuffix(".gz").endswith((".csv", ".tsv", ".tab", ".parquet", ".pq")):
+        return True
+    first = data[:4096].decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[:1]
+    if not first:
+        return False
+    cells = [_norm(c.strip("\"' ")) for c in first[0].split(_delimiter(first[0], name))]
+    return len(cells) >= 2 and any(c in _SYNONYMS["title"] for c in cells)
+
+
+def _delimiter(header: str, name: str) -> str:
+    if name.lower().removesuffix(".gz").endswith((".tsv", ".tab")):
+        return "\t"
+    return max("\t,;", key=lambda d: (header.count(d), d == ","))
+
+
+def _dedupe(names: Iterable[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for raw in names:
+        name = str(raw).strip() or "column"
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        out.append(f"{name}.{count}" if count else name)
+    return out
+
+
+def _resolve(header: list[str], opts: FormatOptions, source: str) -> dict[str, int]:
+    """Map schema fields to column indices: explicit options first, then synonyms."""
+    by_norm: dict[str, int] = {}
+    for i, col in enumerate(header):
+        by_norm.setdefault(_norm(col), i)
+    found: dict[str, int] = {}
+    for field, synonyms in _SYNONYMS.items():
+        wanted = getattr(opts, _OPTION[field]) if field in _OPTION else None
+        if wanted:
+            if _norm(wanted) not in by_norm:
+                raise InputError(
+                    f"{source}: column {wanted!r} ({_OPTION[field]}) not found; "
+                    f"columns are: {_listing(header)}"
+                )
+            found[field] = by_norm[_norm(wanted)]
+            continue
+        used = set(found.values())
+        index = next((by_norm[s] for s in synonyms if s in by_norm), None)
+        if index is not None and index not in used:
+            found[field] = index
+    if "title" not in found:
+        raise InputError(
+            f"{source}: no title column found (looked for {', '.join(_SYNONYMS['title'])}; "
+            f"set title_col); columns are: {_listing(header)}"
+        )
+    return found
+
+
+def _listing(header: list[str]) -> str:
+    # Shortened: a file that is not a table has its whole first line as one "column".
+    shown = [name if len(name) <= 40 else name[:37] + "..." for name in header[:30]]
+    more = f" and {len(header) - 30} more" if len(header) > 30 else ""
+    return (", ".join(shown) or "(none)") + more
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text if text.strip() else None
+
+
+def _categories(value: Any) -> list[str]:
+    return split_list(value, whitespace=True)
+
+
+# Schema field -> converter of its cell; the order is the order of keys in meta.
+_CONVERTERS = {
+    "authors": split_authors,
+    "year": to_year,
+    "venue": _text,
+    "doi": normalise_doi,
+    "url": _text,
+    "keywords": split_list,
+    "categories": _categories,
+}
+
+
+class _Rows:
+    """Turns rows of a table with resolved columns into records.
+
+    The per-row work is planned once (which converters run on which columns), as
+    this loop runs once per row of files with 100k rows or more.
+    """
+
+    def __init__(self, header: list[str], cols: dict[str, int], source: str) -> None:
+        self.header, self.source = header, source
+        self.plan = [(key, cols[key], fn) for key, fn in _CONVERTERS.items() if key in cols]
+        self.labels = [(header[i], i) for i in range(len(header)) if i not in cols.values()]
+        self.title, self.abstract = cols["title"], cols.get("abstract")
+        self.date, self.id = cols.get("date"), cols.get("id")
+        self.id_is_arxiv = "id" in cols and "arxiv" in _norm(header[cols["id"]])
+
+    def record(self, line: int, locator: str, values: list[Any]) -> RawRecord:
+        """Build the record of one row (``values`` in header order)."""
+        meta: dict[str, Any] = {}
+        for key, index, convert in self.plan:
+            value = convert(values[index])
+            if value:
+                meta[key] = value
+        if self.date is not None:
+            year, date = parse_date(values[self.date])
+            if date:
+                meta["date"] = date
+                meta.setdefault("year", year)
+        raw_id = _text(values[self.id]) if self.id is not None else None
+        if raw_id:
+            if self.id_is_arxiv or _ARXIV_ID_RE.match(raw_id.strip()):
+                meta["arxiv_id"] = strip_arxiv_version(raw_id)
+            elif "doi" not in meta and normalise_doi(raw_id):
+                meta["doi"] = normalise_doi(raw_id)
+        labels = {name: values[i] for name, i in self.labels if values[i] not in (None, "")}
+        if labels:
+            meta["labels"] = labels
+        meta["original"] = dict(zip(self.header, values, strict=True))
+        abstract = _text(values[self.abstract]) if self.abstract is not None else None
+        return RawRecord(
+            self.source, line, _text(values[self.title]), abstract, meta, locator=locator
+        )
+
+
+def _csv_records(
+    stream: BinaryIO, source: str, opts: FormatOptions, report: FileReport
+) -> Iterator[RawRecord]:
+    """Rows of a CSV/TSV stream as records, read line by line."""
+    lines = iter(open_text(stream, source, opts.encoding))
+    # Blank lines before the header still count for line numbers: csv gets them too.
+    leading: list[str] = []
+    for line in lines:
+        leading.append(line)
+        if line.strip("\r\n"):
+            break
+    if not any(line.strip() for line in leading):
+        raise InputError(f"{source}: file is empty; nothing to read")
+    dialect = _dialect(leading[-1], source)
+    reader = csv.reader(itertools.chain(leading, lines), dialect, strict=True)
+    try:
+        header = _dedupe(scrub(next(reader))[0])
+    except csv.Error as exc:
+        raise InputError(f"{source}: the header line cannot be read as CSV ({exc})") from None
+    cols = _resolve(header, opts, source)
+    if "abstract" not in cols:
+        report.warnings.append(f"{source}: no abstract column; columns are: {_listing(header)}")
+    rows = _Rows(header, cols, source)
+    last = reader.line_num
+    limit = csv.field_size_limit()
+    # An abstract of several megabytes is still one field (csv's default limit is 128 KiB).
+    csv.field_size_limit(_FIELD_LIMIT)
+    try:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                cut = "unexpected end of data" in str(exc)
+                why = f"line {last + 1}: " + (
+                    "a quoted field is never closed (file cut off?)"
+                    if cut
+                    else f"not valid CSV ({exc})"
+                )
+                code = "truncated" if cut else "malformed-record"
+                yield RawRecord(source, last + 1, None, None, {}, why, code, [], f"line {last + 1}")
+                last = reader.line_num
+                continue
+            start, last = last + 1, reader.line_num
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                why = f"line {start}: expected {len(header)} fields, found {len(row)}"
+                meta = {"original": {"fields": scrub(row)[0]}}
+                yield RawRecord(
+                    source, start, None, None, meta, why, "malformed-record", [], f"line {start}"
+                )
+                continue
+            if _SURROGATE_RE.search("".join(row)):
+                record = rows.record(start, f"line {start}", scrub(row)[0])
+                record.problem = f"line {start} is not valid {opts.encoding} text"
+                record.problem_code = "invalid-encoding"
+                yield record
+                continue
+            yield rows.record(start, f"line {start}", row)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _dialect(first_line: str, source: str) -> type[csv.Dialect]:
+    class Dialect(csv.excel):
+        delimiter = _delimiter(first_line, source)
+
+    return Dialect
+
+
+def _pylist(column: pa.Array | pa.ChunkedArray) -> list[Any]:
+    """Column values as plain Python (JSON-serialisable) objects."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind):
+        return column.to_pylist()
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        return [None] * len(column)  # binary cells carry no text
+    try:
+        # Vectorised: formatting 100k datetimes one by one in Python is slow.
+        if pa.types.is_timestamp(kind):
+            return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S").to_pylist()
+        if pa.types.is_date(kind):
+            return column.cast(pa.string()).to_pylist()
+        return [jsonable(v) for v in column.to_pylist()]
+    except (pa.ArrowException, ValueError, OverflowError):  # out-of-range values etc.
+        return [jsonable(v) for v in column.cast(pa.string()).to_pylist()]
+
+
+def _parquet_records(
+    file: BinaryIO, source: str, opts: FormatOptions, report: FileReport
+) -> Iterator[RawRecord]:
+    """Rows of a Parquet file as records, one row group batch at a time."""
+    try:
+        table = pq.ParquetFile(file)
+        header = _dedupe(table.schema_arrow.names)
+    except Exception as exc:  # pyarrow raises many types (ArrowInvalid, OSError) for bad files
+        raise InputError(f"{source}: not a readable Parquet file ({exc})") from None
+    cols = _resolve(header, opts, source)
+    if "abstract" not in cols:
+        report.warnings.append(f"{source}: no abstract column; columns are: {_listing(header)}")
+    rows = _Rows(header, cols, source)
+    batches = table.iter_batches(batch_size=_BATCH_ROWS)
+    n = 0
+    while True:
+        try:
+            batch = next(batches, None)
+            if batch is None:
+                return
+            columns = [_pylist(batch.column(i)) for i in range(batch.num_columns)]
+        except Exception as exc:  # a corrupt page deep in the file
+            if n == 0:
+                raise InputError(f"{source}: Parquet data cannot be read ({exc})") from None
+            # The rows read so far are kept; the rest is one dropped record.
+            why = f"rows from {n + 1} on cannot be read ({exc})"
+            yield RawRecord(source, 0, None, None, {}, why, "unreadable", [], f"row {n + 1}")
+            return
+        for values in zip(*columns, strict=True):
+            n += 1
+            yield rows.record(0, f"row {n}", list(values))
+
+
+def parse_stream(
+    stream: BinaryIO,
+    source: str,
+    options: FormatOptions | None = None,
+    report: FileReport | None = None,
+) -> Iterator[RawRecord]:
+    """Read a CSV, TSV or Parquet table from a binary stream, row by row.
+
+    Args:
+        stream: The file's (decompressed) bytes; Parquet (recognised by its magic
+            bytes) needs a seekable stream and is read whole otherwise.
+        source: The file's path, used in records and messages.
+        options: Encoding and explicit column names.
+        report: Where to add warnings (a missing abstract column).
+
+    Yields:
+        One record per row, in file order; rows that cannot be read are records
+        with ``problem`` set.
+
+    Raises:
+        InputError: The file is empty, unreadable, has no title column, or an
+            explicitly named column is missing (before any record is yielded).
+    """
+    opts = options or FormatOptions()
+    report = report if report is not None else FileReport(source, NAME)
+    magic = read_exactly(stream, 4)
+    if magic == b"PAR1":
+        if stream.seekable():
+            stream.seek(0)
+            yield from _parquet_records(stream, source, opts, report)
+        else:
+            yield from _parquet_records(io.BytesIO(magic + stream.read()), source, opts, report)
+        return
+    yield from _csv_records(io.BufferedReader(Chain(magic, stream)), source, opts, report)
+
+
+def parse(
+    data: bytes, source: str, options: FormatOptions | None = None
+) -> tuple[list[RawRecord], FileReport]:
+    """Parse a CSV, TSV or Parquet table.
+
+    Args:
+        data: The file's (decompressed) bytes; Parquet is recognised by its magic
+            bytes, TSV by a ``.tsv``/``.tab`` name or a tab-delimited header.
+        source: The file's path, used in records and messages.
+        options: Encoding and explicit column names.
+
+    Returns:
+        ``(records, report)``: one record per row, in file order; CSV rows that
+        cannot be read are records with ``problem`` set.
+
+    Raises:
+        InputError: The file is empty, unreadable, has no title column, or an
+            explicitly named column is missing.
+    """
+    report = FileReport(source, NAME)
+    return list(parse_stream(io.BytesIO(data), source, options, report)), report
