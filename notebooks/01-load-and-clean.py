@@ -38,10 +38,14 @@ import pandas as pd
 from landscape.runs import load_run, read_ingest
 
 run = load_run(Path(runs_dir) / run_name, corpus_path, labels=False)
-record = read_ingest(run)
+record = read_ingest(run, missing_ok=True)
 summary = record.summary
 ledger = record.ledger
-print(f"run {run.path}: {len(run.documents)} papers, ingested into {record.folder}")
+print(f"run {run.path}: {len(run.documents)} papers from {run.corpus_path}")
+if not record.found:
+    print(
+        "This corpus was not made by `landscape ingest`: it has no ledger, so the tables are empty."
+    )
 
 # %% [markdown]
 # ## What was read
@@ -78,4 +82,4 @@ ledger.groupby(["source", "status"]).size().unstack(fill_value=0)
 # ## The clean corpus (first rows)
 
 # %%
-run.corpus[["doc_id", "title", "n_sources"]].head(10)
+run.corpus.filter(["doc_id", "title", "year", "n_sources"]).head(10)

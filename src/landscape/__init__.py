@@ -16,5 +16,5 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> Any:
     # Imported on first use: ``import landscape`` stays cheap for the CLI.
     if name == "search":
-        return importlib.import_module("landscape.explore.search")
+        return importlib.import_module("landscape.explore.search").search
     raise AttributeError(f"module 'landscape' has no attribute {name!r}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ import pandas as pd
 from landscape.embed import corpus_texts, embed_texts, run_embedding
 from landscape.errors import LandscapeError
 from landscape.fit.pipeline import FitResult, corpus_hash
-from landscape.io import write_json, write_parquet
+from landscape.ingest.merge import LEDGER_COLUMNS
+from landscape.io import write_bytes, write_json, write_parquet
 from landscape.labels.llm import LLM_LABELS_FILE, read_llm_labels
 from landscape.labels.overrides import apply_labels, load_run_labels
 
@@ -47,6 +49,8 @@ __all__ = [
     "read_ingest",
     "read_metrics",
     "read_provenance",
+    "write_derived_run",
+    "write_metrics",
     "write_run",
 ]
 
@@ -149,6 +153,11 @@ def read_metrics(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
 def read_provenance(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """A run's ``provenance.json``: versions, corpus hash, model, seed, resolved config."""
     return _read_json(Path(run_dir) / "provenance.json")
+
+
+def write_metrics(run_dir: str | os.PathLike[str], metrics: dict[str, Any]) -> Path:
+    """Replace a complete run's ``metrics.json`` (atomically), e.g. with scores added."""
+    return write_json(check_complete(run_dir) / "metrics.json", metrics)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -258,11 +267,15 @@ class IngestRecord:
         report: ``ingest_report.json``: ``summary`` (counts), ``files``,
             ``file_errors``, ``ignored_files``.
         folder: Where both were read from (beside the run's corpus).
+        found: ``False`` when the corpus has no ledger beside it (a corpus made
+            without ``landscape ingest``): then the ledger is empty and the
+            report ``{}``.
     """
 
     ledger: pd.DataFrame
     report: dict[str, Any]
     folder: Path
+    found: bool = True
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -270,7 +283,7 @@ class IngestRecord:
         return self.report.get("summary", {})
 
 
-def read_ingest(run: Run) -> IngestRecord:
+def read_ingest(run: Run, missing_ok: bool = False) -> IngestRecord:
     """The ledger and ingest report of the corpus a run was fitted on.
 
     They are the files ``landscape ingest`` wrote beside the run's corpus
@@ -278,12 +291,21 @@ def read_ingest(run: Run) -> IngestRecord:
     be the corpus's papers, so the record cannot describe another corpus than
     the run's.
 
+    Args:
+        run: From :func:`load_run`.
+        missing_ok: A corpus without a ledger beside it (one not made by
+            ``landscape ingest``) gives an empty record (``found`` is ``False``)
+            instead of an error.
+
     Raises:
-        LandscapeError: A file is missing, or the ledger's kept papers are not
-            the run's corpus.
+        LandscapeError: A file is missing (unless ``missing_ok``), or the
+            ledger's kept papers are not the run's corpus.
     """
     folder = run.corpus_path.parent
     ledger_path, report_path = folder / "ledger.parquet", folder / "ingest_report.json"
+    if missing_ok and not ledger_path.exists() and not report_path.exists():
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in LEDGER_COLUMNS})
+        return IngestRecord(ledger=empty, report={}, folder=folder, found=False)
     for path in (ledger_path, report_path):
         if not path.exists():
             raise LandscapeError(
@@ -302,6 +324,35 @@ def read_ingest(run: Run) -> IngestRecord:
     return IngestRecord(ledger=ledger, report=_read_json(report_path), folder=folder)
 
 
+def _write_folder(
+    out: Path,
+    documents: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    jsons: dict[str, dict[str, Any]],
+    files: dict[str, bytes],
+    save_model: Callable[[Path], None] | None,
+) -> dict[str, Path]:
+    """Write a run folder: every file atomically, the model swapped in whole, the marker last."""
+    out.mkdir(parents=True, exist_ok=True)
+    # documents.parquet marks a complete run: remove it first, so a write that is
+    # killed half-way never leaves an old marker beside new, partial artifacts.
+    (out / MARKER).unlink(missing_ok=True)
+    paths = {name: write_parquet(out / f"{name}.parquet", df) for name, df in tables.items()}
+    paths |= {name: write_json(out / f"{name}.json", obj) for name, obj in jsons.items()}
+    paths |= {Path(name).stem: write_bytes(out / name, data) for name, data in files.items()}
+    if save_model is not None:
+        staging = out / f".model.{os.getpid()}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        save_model(staging)
+        final = out / "model"
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+        paths["model"] = final
+    paths["documents"] = write_parquet(out / MARKER, documents)
+    return paths
+
+
 def write_run(result: FitResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write a fit's artifacts into ``out_dir`` (each file atomically).
 
@@ -313,29 +364,56 @@ def write_run(result: FitResult, out_dir: str | os.PathLike[str]) -> dict[str, P
         ``{"topics", "hierarchy", "metrics", "provenance", "model", "documents"}``:
         the paths written.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    # documents.parquet marks a complete run: remove it first, so a write that is
-    # killed half-way never leaves an old marker beside new, partial artifacts.
-    (out / MARKER).unlink(missing_ok=True)
-    paths = {
-        "topics": write_parquet(out / "topics.parquet", result.topics),
-        "hierarchy": write_parquet(out / "hierarchy.parquet", result.hierarchy),
-        "metrics": write_json(out / "metrics.json", result.metrics),
-        "provenance": write_json(out / "provenance.json", result.provenance),
-    }
-    staging = out / f".model.{os.getpid()}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    result.model.save(
-        staging,
-        serialization="safetensors",
-        save_ctfidf=True,
-        save_embedding_model=result.provenance["model"],
+
+    def save_model(folder: Path) -> None:
+        result.model.save(
+            folder,
+            serialization="safetensors",
+            save_ctfidf=True,
+            save_embedding_model=result.provenance["model"],
+        )
+
+    return _write_folder(
+        Path(out_dir),
+        result.documents,
+        {"topics": result.topics, "hierarchy": result.hierarchy},
+        {"metrics": result.metrics, "provenance": result.provenance},
+        {},
+        save_model,
     )
-    final = out / "model"
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
-    paths["model"] = final
-    paths["documents"] = write_parquet(out / MARKER, result.documents)
-    return paths
+
+
+def write_derived_run(
+    parent: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    documents: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    metrics: dict[str, Any],
+    provenance: dict[str, Any],
+) -> dict[str, Path]:
+    """Write a run made from another one (an update) into ``out_dir``.
+
+    The parent's hierarchy and model are copied as they are; ``tables`` are
+    written as ``NAME.parquet`` (the run's own ``corpus``, ``topics`` and any
+    other table); ``documents.parquet`` is written last, as by :func:`write_run`.
+
+    Raises:
+        LandscapeError: ``out_dir`` is the parent or inside it.
+    """
+    run, out = Path(parent), Path(out_dir)
+    if out.resolve() == run.resolve() or out.resolve().is_relative_to(run.resolve()):
+        raise LandscapeError(
+            f"{out}: a derived run is never written into the run it comes from ({run}); "
+            "give another output folder"
+        )
+    hierarchy = run / "hierarchy.parquet"
+    files = {"hierarchy.parquet": hierarchy.read_bytes()} if hierarchy.exists() else {}
+    model = run / "model"
+    return _write_folder(
+        out,
+        documents,
+        tables,
+        {"metrics": metrics, "provenance": provenance},
+        files,
+        (lambda folder: shutil.copytree(model, folder)) if model.is_dir() else None,
+    )

@@ -30,7 +30,8 @@ ColOpt = Annotated[
     str | None, typer.Option(help="Column of tabular sources to use (default: detected).")
 ]
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="TOML settings file (see README).", dir_okay=False)
+    Path | None,
+    typer.Option("--config", help="TOML settings file (see docs/settings.md).", dir_okay=False),
 ]
 
 

@@ -270,8 +270,7 @@ def evaluate_cmd(
 ) -> None:
     """Score a run's topics against a label column (NMI, AMI, ARI); adds them to metrics.json."""
     from landscape.fit.quality import label_agreement
-    from landscape.io import write_json
-    from landscape.runs import read_documents, read_metrics
+    from landscape.runs import read_documents, read_metrics, write_metrics
 
     metrics = read_metrics(run)
     corpus_path = corpus or Path(load_config(None).paths.processed) / "corpus.parquet"
@@ -288,5 +287,5 @@ def evaluate_cmd(
     scores = label_agreement(known["topic"].to_numpy(), known[labels].tolist())
     scores["n_docs_labelled"] = len(known)
     metrics.setdefault("labels", {})[labels] = scores
-    write_json(Path(run) / "metrics.json", metrics)
+    write_metrics(run, metrics)
     out.print_json(data=scores)

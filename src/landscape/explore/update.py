@@ -12,7 +12,6 @@ map are those of the parent fit. Papers that fit no theme (``novel``) get topic
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,8 +27,8 @@ from landscape.errors import InputError, LandscapeError
 from landscape.explore.place import PLACE_COLUMNS, novelty_threshold, place
 from landscape.ingest.clean import title_key
 from landscape.ingest.dedup import DedupOptions, find_duplicates
-from landscape.io import folder_lock, write_bytes, write_json, write_parquet
-from landscape.runs import load_run
+from landscape.io import folder_lock
+from landscape.runs import load_run, write_derived_run
 
 
 def match_existing(
@@ -367,34 +366,18 @@ def write_update(result: UpdateResult, out_dir: str | os.PathLike[str]) -> dict[
 
     The caller holds :func:`landscape.io.folder_lock` on ``out_dir``.
     """
-    out, run = Path(out_dir), result.parent
-    _check_out(run, out)
-    out.mkdir(parents=True, exist_ok=True)
-    # documents.parquet marks a complete run: gone first, so a killed write is never complete.
-    (out / "documents.parquet").unlink(missing_ok=True)
-    paths = {
-        "corpus": write_parquet(out / "corpus.parquet", result.corpus),
-        "topics": write_parquet(out / "topics.parquet", result.topics),
-        "novel": write_parquet(out / "novel.parquet", result.novel),
-        "metrics": write_json(out / "metrics.json", result.metrics),
-        "provenance": write_json(out / "provenance.json", result.provenance),
-    }
+    out = Path(out_dir)
+    _check_out(result.parent, out)
+    tables = {"corpus": result.corpus, "topics": result.topics, "novel": result.novel}
     if result.ledger is not None:
-        paths["ledger"] = write_parquet(out / "update_ledger.parquet", result.ledger)
+        tables["update_ledger"] = result.ledger
     else:  # a ledger left by an earlier update into this folder would describe other papers
         (out / "update_ledger.parquet").unlink(missing_ok=True)
-    if (run / "hierarchy.parquet").exists():
-        paths["hierarchy"] = write_bytes(
-            out / "hierarchy.parquet", (run / "hierarchy.parquet").read_bytes()
-        )
-    if (run / "model").is_dir():
-        staging = out / f".model.{os.getpid()}.tmp"
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(run / "model", staging)
-        shutil.rmtree(out / "model", ignore_errors=True)
-        staging.rename(out / "model")
-        paths["model"] = out / "model"
-    paths["documents"] = write_parquet(out / "documents.parquet", result.documents)
+    paths = write_derived_run(
+        result.parent, out, result.documents, tables, result.metrics, result.provenance
+    )
+    if "update_ledger" in paths:
+        paths["ledger"] = paths.pop("update_ledger")
     return paths
 
 

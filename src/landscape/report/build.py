@@ -72,7 +72,7 @@ def build_report(
         out_dir: Report folder (``reports``).
         processed_dir: Folder of ``corpus.parquet`` and ``ingest_report.json``.
         interim_dir: Folder of the embedding cache.
-        raw_dir: Source folder (notebook 01 re-reads it).
+        raw_dir: Source folder (a parameter of the notebooks that declare it).
         notebook_dir: Notebooks to execute and render; ``None`` skips them.
         static: Also write PNG and SVG figures to ``out_dir/figures``.
         labels_file: User labels (TOML); default ``run_dir/labels.toml`` when present.
