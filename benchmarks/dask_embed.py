@@ -2,14 +2,18 @@
 
 Embeds N abstracts (a seeded sample of ../shared/corpora/arxiv_dev_labelled.parquet)
 twice, each into its own empty temporary cache: with landscape.embed.embed_texts in
-this process (torch's default threads), and with landscape.distributed.embed_distributed
+this process (torch's default threads), and with landscape.embed.distributed.embed_distributed
 on a LocalCluster of 2 workers x 1 thread (torch limited to 1 thread per worker).
 Both use the same chunks (chunk_size = partition_size), so the vectors should be
-bitwise equal. The workers load the model before timing starts. To keep a change
+bitwise equal. The workers load the model before timing starts; the converted
+OpenVINO graph goes to a per-user cache of the run's own (``LANDSCAPE_CACHE`` in a
+temporary folder), filled by an untimed warm-up, never the user's. To keep a change
 in the machine's load from favouring one path, the texts are embedded in rounds
-that alternate the two paths; papers per second is N over each path's summed time.
-The load average before and after is recorded: on a shared machine, other work
-skews the numbers.
+(at least 3) that alternate the two paths; each path's papers per second is
+reported as the median [min-max] over the rounds, and as N over its summed time.
+The 1-minute load average at the start and end of each round, and the cores other
+processes kept busy (benchmarks/machine.py), are recorded: on a shared machine,
+other work skews the numbers. No settings are tuned: the sample is only timed.
 
 Usage: python benchmarks/dask_embed.py [--n 2000] [--rounds 4] [--partition-size 125]
     [--precision auto] [--out benchmarks/results]
@@ -28,10 +32,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from landscape.distributed import dask_client, embed_distributed
-from landscape.embed import corpus_texts, embed_texts
+sys.path.insert(0, str(Path(__file__).parent))
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+import machine
+from samples import ARXIV
+
+from landscape.embed import corpus_texts, embed_texts
+from landscape.embed.distributed import dask_client, embed_distributed
+
 WORKERS = 2
 
 
@@ -45,18 +53,27 @@ def main() -> None:
     ap.add_argument("--precision", default="auto")
     ap.add_argument("--out", default="benchmarks/results")
     args = ap.parse_args()
-    parquet = SHARED / "arxiv_dev_labelled.parquet"
+    parquet = ARXIV
     if not parquet.exists():
         sys.exit(f"{parquet} not found: the benchmark needs ../shared/corpora")
+    if args.rounds < machine.MIN_RUNS:
+        sys.exit(f"--rounds {args.rounds}: each path needs at least {machine.MIN_RUNS} rounds")
+    # The converted OpenVINO graph: a per-user cache of this run's own; the
+    # workers, started below, inherit it.
+    user_cache = tempfile.TemporaryDirectory(prefix="dask-embed-user-cache-")
+    os.environ["LANDSCAPE_CACHE"] = user_cache.name
     import torch
 
     corpus = pd.read_parquet(parquet, columns=["title", "abstract"])
     corpus = corpus.sample(n=min(args.n, len(corpus)), random_state=0)
     texts = corpus_texts(corpus)
+    facts = machine.facts()
     load_before = os.getloadavg()
     rounds = np.array_split(np.arange(len(texts)), args.rounds)
     local_parts, dist_parts = [], []
+    per_round: dict[str, list[float]] = {"local": [], "dask": []}  # papers/s
     seconds = {"local": 0.0, "dask": 0.0}
+    loads = []
     kwargs = {"batch_size": args.batch_size, "precision": args.precision}
     local_threads = torch.get_num_threads()  # torch's default here, before Dask starts
     with tempfile.TemporaryDirectory() as local_cache, tempfile.TemporaryDirectory() as dask_cache:
@@ -66,28 +83,40 @@ def main() -> None:
             # Load the model on both workers, untimed: 8 one-text tasks reach both.
             warm_up = [f"warm-up text {i}" for i in range(8)]
             embed_distributed(warm_up, cache_dir=None, scheduler=client, partition_size=1, **kwargs)
-            embed_texts(warm_up, cache_dir=None, **kwargs)  # model files into the page cache
+            with tempfile.TemporaryDirectory() as throwaway:
+                # Model files into the page cache, the converted graph into LANDSCAPE_CACHE.
+                embed_texts(warm_up, cache_dir=throwaway, **kwargs)
+            workers = tuple(client.run(os.getpid).values())  # their CPU is ours, not other work
             for idx in rounds:
                 part = [texts[i] for i in idx]
-                torch.set_num_threads(local_threads)
-                vectors, stats = embed_texts(
-                    part, cache_dir=local_cache, chunk_size=args.partition_size, **kwargs
-                )
-                local_parts.append(vectors)
-                seconds["local"] += stats.seconds
-                vectors, dist_stats = embed_distributed(
-                    part,
-                    cache_dir=dask_cache,
-                    scheduler=client,
-                    partition_size=args.partition_size,
-                    **kwargs,
-                )
-                dist_parts.append(vectors)
-                seconds["dask"] += dist_stats.seconds
+                machine.wait_for_quiet(30)  # other work, if any, stops first (30 s at most)
+                with machine.Meter(workers) as meter:
+                    torch.set_num_threads(local_threads)
+                    vectors, stats = embed_texts(
+                        part, cache_dir=local_cache, chunk_size=args.partition_size, **kwargs
+                    )
+                    local_parts.append(vectors)
+                    seconds["local"] += stats.seconds
+                    per_round["local"].append(len(part) / stats.seconds)
+                    vectors, dist_stats = embed_distributed(
+                        part,
+                        cache_dir=dask_cache,
+                        scheduler=client,
+                        partition_size=args.partition_size,
+                        **kwargs,
+                    )
+                    dist_parts.append(vectors)
+                    seconds["dask"] += dist_stats.seconds
+                    per_round["dask"].append(len(part) / dist_stats.seconds)
+                loads.append(meter.record)
             worker_threads = client.run(lambda: __import__("torch").get_num_threads())
     local, dist = np.concatenate(local_parts), np.concatenate(dist_parts)
     cos = (local * dist).sum(axis=1)
+    user_cache.cleanup()
     res = {
+        "machine": facts,
+        "sample": f"{len(texts)} papers of {parquet.name}, drawn at random with seed 0",
+        "tuning": "none: nothing is chosen from these numbers",
         "papers": len(texts),
         "cpus": os.cpu_count(),
         "batch_size": args.batch_size,
@@ -98,10 +127,12 @@ def main() -> None:
             "dask": dist_stats.precision,
         },
         "load_average_1min_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "load_per_round": loads,
         "local": {
             "torch_threads": local_threads,
             "seconds": round(seconds["local"], 1),
             "papers_per_s": round(len(texts) / seconds["local"], 1),
+            "papers_per_s_per_round": machine.spread(per_round["local"], digits=1),
         },
         "dask_local_cluster": {
             "workers": WORKERS,
@@ -111,6 +142,7 @@ def main() -> None:
             "cluster_start_s": round(start_s, 1),
             "seconds": round(seconds["dask"], 1),
             "papers_per_s": round(len(texts) / seconds["dask"], 1),
+            "papers_per_s_per_round": machine.spread(per_round["dask"], digits=1),
         },
         "agreement": {
             "bitwise_equal": bool(np.array_equal(local, dist)),
@@ -124,23 +156,31 @@ def main() -> None:
     (out / "dask_embed.json").write_text(json.dumps(res, indent=2) + "\n")
     d, loc, agr = res["dask_local_cluster"], res["local"], res["agreement"]
     lines = [
-        f"Embedding {res['papers']} arXiv abstracts, all-MiniLM-L6-v2 "
-        f"{res['precision']['local']}, batch "
-        f"{res['batch_size']}, on {res['cpus']} CPUs shared with other work (1-min load "
-        f"average {res['load_average_1min_before_after'][0]} before, "
-        f"{res['load_average_1min_before_after'][1]} after).",
+        "# Embedding throughput: this process vs a 2-worker Dask LocalCluster",
         "",
-        "| path | papers/s | seconds | notes |",
-        "|---|---|---|---|",
-        f"| this process | {loc['papers_per_s']} | {loc['seconds']} | "
-        f"torch threads {loc['torch_threads']} |",
-        f"| LocalCluster {d['workers']} x 1 | {d['papers_per_s']} | {d['seconds']} | "
+        *machine.facts_markdown(facts),
+        "",
+        f"Embedding {res['papers']} arXiv abstracts ({res['sample']}; no tuning), "
+        f"all-MiniLM-L6-v2 {res['precision']['local']} (local) / {res['precision']['dask']} "
+        f"(Dask), batch {res['batch_size']}, on {res['cpus']} CPUs (1-min load average "
+        f"{res['load_average_1min_before_after'][0]} before, "
+        f"{res['load_average_1min_before_after'][1]} after; per round: "
+        f"{machine.load_summary(loads)}).",
+        "",
+        f"| path | papers/s per round, median [min-max] of {res['rounds']} | papers/s overall "
+        "| seconds | notes |",
+        "|---|---|---|---|---|",
+        f"| this process | {machine.cell(loc['papers_per_s_per_round'])} | "
+        f"{loc['papers_per_s']} | {loc['seconds']} | torch threads {loc['torch_threads']} |",
+        f"| LocalCluster {d['workers']} x 1 | {machine.cell(d['papers_per_s_per_round'])} | "
+        f"{d['papers_per_s']} | {d['seconds']} | "
         f"torch threads/worker {d['torch_threads_per_worker']}, partitions of "
         f"{d['partition_size']}; not included: cluster start ({d['cluster_start_s']} s) "
         "and model loading on the workers |",
         "",
         f"Texts embedded in {res['rounds']} rounds alternating the two paths; the local "
-        "path's time includes loading the model once per round (page-cached).",
+        "path's time includes loading the model once per round (page-cached; with OpenVINO, "
+        "also reading and compiling its converted graph).",
         "",
         f"Agreement: bitwise equal: {agr['bitwise_equal']}; max |difference| "
         f"{agr['max_abs_diff']:.2e}, minimum cosine "

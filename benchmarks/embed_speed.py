@@ -4,8 +4,10 @@ Embeds the default corpus (data/processed/corpus.parquet; run `make report` firs
 with all-MiniLM-L6-v2 in each precision, without the cache, and reports papers per
 second and, for each faster path, its agreement with fp32: mean cosine of the
 vectors and the share of 10 nearest neighbours kept (targets: >= 0.99, >= 0.95).
+Each path is timed ``--repeats`` times (at least 3): median [min-max]. No tuning.
 
-Usage: python benchmarks/embed_speed.py [--n 682] [--batch-sizes 16,32] [--out benchmarks/results]
+Usage: python benchmarks/embed_speed.py [--n 682] [--batch-sizes 16,32] [--repeats 3]
+    [--out benchmarks/results]
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import machine
 
 from landscape.embed import corpus_texts, encode, load_encoder, resolve_precision
 
@@ -36,6 +43,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=0, help="papers (0: all)")
     ap.add_argument("--batch-sizes", default="16,32", help="comma-separated")
+    ap.add_argument("--repeats", type=int, default=machine.MIN_RUNS)
     ap.add_argument("--out", default="benchmarks/results")
     args = ap.parse_args()
     corpus = pd.read_parquet("data/processed/corpus.parquet")
@@ -43,6 +51,7 @@ def main() -> None:
     model = load_encoder("all-MiniLM-L6-v2", device="cpu")
     encode(texts[:8], model)  # warm-up: first call pays one-off costs
     res = {
+        "machine": machine.facts(),
         "papers": len(texts),
         "cpus": os.cpu_count(),
         "auto_resolves_to": resolve_precision("auto", "cpu"),
@@ -52,14 +61,18 @@ def main() -> None:
     for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
         for precision in ("fp32", "bf16"):
             encode(texts[:8], model, precision=precision)  # warm-up of this path
-            t0 = time.perf_counter()
-            vectors = encode(texts, model, batch_size, precision=precision)
-            seconds = time.perf_counter() - t0
+            seconds = []
+            with machine.Meter() as meter:
+                for _ in range(args.repeats):
+                    t0 = time.perf_counter()
+                    vectors = encode(texts, model, batch_size, precision=precision)
+                    seconds.append(time.perf_counter() - t0)
             run = {
                 "precision": precision,
                 "batch_size": batch_size,
-                "seconds": round(seconds, 1),
-                "papers_per_s": round(len(texts) / seconds, 1),
+                "seconds": machine.spread(seconds, digits=1),
+                "papers_per_s": machine.spread([len(texts) / s for s in seconds], digits=1),
+                "load": meter.record,
             }
             if precision == "fp32" and ref is None:
                 ref = vectors  # the reference: fp32 at the first batch size

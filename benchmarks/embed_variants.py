@@ -10,11 +10,15 @@ with 2 threads after a warm-up batch, at batch size 16:
 - ``int8-dynamic[ffn-in]``: only the feed-forward input layers quantised,
   per-channel weights (the least damaging torch subset we found);
 - ``openvino-fp32``, ``openvino-bf16``: the transformer run by OpenVINO
-  (``landscape.embed_openvino``, one single-threaded stream per core), the
+  (``landscape.embed.openvino``, one single-threaded stream per core), the
   model's own tokenizer and pooling;
 - ``openvino-int8``: the same with int8 weights (NNCF, per channel, data-free)
   and activations quantised per row on the fly, what ``precision = "auto"``
   picks on a CPU with VNNI.
+
+Each variant's speed is the median [min-max] of ``--repeats`` timed passes (at
+least 3) over the texts. No settings are tuned on these texts: the rule below
+decides which variant may be the default.
 
 Agreement is the mean (and minimum) cosine to the fp32 vectors and the share of
 10 nearest neighbours kept; a path may be the default only with mean cosine
@@ -35,7 +39,7 @@ import argparse
 import contextlib
 import copy
 import json
-import platform
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -44,6 +48,10 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import machine  # noqa: E402
+
 ALL = (
     "fp32,bf16-autocast,bf16-full,int8-dynamic,int8-dynamic[ffn-in],"
     "openvino-fp32,openvino-bf16,openvino-int8"
@@ -60,28 +68,22 @@ def _texts(path: str, sample: int) -> list[str]:
     return corpus_texts(df.assign(abstract=df["abstract"].fillna("").astype(str)))
 
 
-def _cpu() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
-
-
 def main() -> None:
     import torch
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
     from landscape.embed import cpu_info, load_encoder, model_identity
-    from landscape.embed_openvino import OpenVINOEncoder
+    from landscape.embed.openvino import OpenVINOEncoder
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=str(ROOT / "data/processed/corpus.parquet"))
     ap.add_argument("--sample", type=int, default=0, help="papers drawn from --corpus (0: all)")
     ap.add_argument("--variants", default=ALL)
     ap.add_argument("--name", default="", help="suffix of the result files")
+    ap.add_argument("--repeats", type=int, default=machine.MIN_RUNS, help="timed passes (>= 3)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results"))
     args = ap.parse_args()
+    facts = machine.facts()
     warnings.filterwarnings("ignore")
     torch.set_num_threads(2)
     texts = _texts(args.corpus, args.sample)
@@ -97,11 +99,15 @@ def main() -> None:
 
     def run(model, ctx=None):
         model.encode(texts[:16], batch_size=16)
-        start = time.perf_counter()
-        with ctx or contextlib.nullcontext(), torch.inference_mode():
-            v = model.encode(texts, batch_size=16, convert_to_numpy=True)
-        rate = len(texts) / (time.perf_counter() - start)
+        rates = []
+        with machine.Meter() as meter:
+            for _ in range(args.repeats):
+                start = time.perf_counter()
+                with ctx or contextlib.nullcontext(), torch.inference_mode():
+                    v = model.encode(texts, batch_size=16, convert_to_numpy=True)
+                rates.append(len(texts) / (time.perf_counter() - start))
         v = np.asarray(v, dtype=np.float32)
+        rate = {**machine.spread(rates, digits=1), "load": meter.record}
         return v / np.linalg.norm(v, axis=1, keepdims=True), rate
 
     def knn(v):
@@ -148,8 +154,8 @@ def main() -> None:
     vendor, flags = cpu_info()
     isa = sorted(flags & {"avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8"})
     corpus = Path(args.corpus).name + (f", {len(texts)} drawn" if args.sample else "")
-    meta = {"corpus": corpus, "n_texts": len(texts), "threads": 2, "cpu": _cpu(),
-            "vendor": vendor, "isa": isa}  # fmt: skip
+    meta = {"machine": facts, "corpus": corpus, "n_texts": len(texts), "threads": 2,
+            "cpu": facts["cpu_model"], "vendor": vendor, "isa": isa}  # fmt: skip
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "embed_variants" + (f"-{args.name}" if args.name else "")
@@ -157,14 +163,18 @@ def main() -> None:
     lines = [
         f"# CPU embedding variants ({corpus}: {len(texts)} abstracts, 2 threads, batch 16)",
         "",
+        *machine.facts_markdown(facts),
+        "",
         f"CPU: {meta['cpu']} ({vendor}; {', '.join(isa) or 'no VNNI/BF16/AMX'}).",
         "",
-        "| variant | abstracts/s | mean cosine to fp32 | min cosine | kNN-10 shared |",
-        "|---|---|---|---|---|",
+        f"abstracts/s: median [min-max] of {args.repeats} passes over the texts.",
+        "",
+        "| variant | abstracts/s | mean cosine to fp32 | min cosine | kNN-10 shared | load |",
+        "|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['variant']} | {r['per_s']:.1f} | {r['mean_cos']:.5f} | {r['min_cos']:.4f} "
-        f"| {r['knn10']:.4f} |"
+        f"| {r['variant']} | {machine.cell(r['per_s'])} | {r['mean_cos']:.5f} | "
+        f"{r['min_cos']:.4f} | {r['knn10']:.4f} | {machine.load_summary([r['per_s']['load']])} |"
         for r in rows
     ]
     (out / f"{stem}.md").write_text("\n".join(lines) + "\n")

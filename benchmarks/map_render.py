@@ -5,7 +5,8 @@
   with random 2-D points and 40 topics, writes it with
   landscape.report.standalone.write_map_html and reports file size, write time,
   time to first render in headless Chromium (until Plotly.newPlot resolved, i.e.
-  after the first plotly_afterplot) and one search round trip.
+  after the first plotly_afterplot) and one search round trip; each timed
+  ``--repeats`` times (at least 3), as median [min-max], with the machine's facts.
 - If a fitted run exists (``--run``, default runs/default), writes its map and saves a
   PNG screenshot of the page to docs/map.png (the README hero image).
 
@@ -18,12 +19,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import machine
 
 from landscape.report.standalone import write_map_html
 
@@ -92,30 +98,38 @@ def main() -> None:
     parser.add_argument("--run", type=Path, default=ROOT / "runs" / "default")
     parser.add_argument("--corpus", type=Path, default=ROOT / "data/processed/corpus.parquet")
     parser.add_argument("--png", type=Path, default=ROOT / "docs" / "map.png")
+    parser.add_argument("--repeats", type=int, default=machine.MIN_RUNS)
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
-    result: dict = {"n": args.n}
+    result: dict = {"machine": machine.facts(), "n": args.n}
+    timed: dict[str, list[float]] = {"write_s": [], "first_render_s": [], "ready_wall_s": [],
+                                     "search_s": []}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         documents, corpus, topics = synthetic_run(args.n)
-        start = time.perf_counter()
-        path = write_map_html(documents, corpus, topics, {}, Path(tmp) / "map.html")
-        result["write_s"] = round(time.perf_counter() - start, 2)
+        with machine.Meter() as meter:
+            for _ in range(args.repeats):
+                start = time.perf_counter()
+                path = write_map_html(documents, corpus, topics, {}, Path(tmp) / "map.html")
+                timed["write_s"].append(time.perf_counter() - start)
+                page, wall, external = open_page(browser, path)
+                timed["first_render_s"].append(page.evaluate("window.landscapeRenderMs") / 1000)
+                timed["ready_wall_s"].append(wall)
+                start = time.perf_counter()
+                page.fill("#landscape-search", "neural network")
+                page.wait_for_function(
+                    "document.getElementById('landscape-count').textContent.includes('match')"
+                )
+                timed["search_s"].append(time.perf_counter() - start)
+                result["search_count"] = page.text_content("#landscape-count")
+                page.close()
         result["size_mb"] = round(path.stat().st_size / 1e6, 1)
-        page, wall, external = open_page(browser, path)
-        result["first_render_s"] = round(page.evaluate("window.landscapeRenderMs") / 1000, 2)
-        result["ready_wall_s"] = round(wall, 2)
         result["external_requests"] = len(external)
-        start = time.perf_counter()
-        page.fill("#landscape-search", "neural network")
-        page.wait_for_function(
-            "document.getElementById('landscape-count').textContent.includes('match')"
-        )
-        result["search_s"] = round(time.perf_counter() - start, 2)
-        result["search_count"] = page.text_content("#landscape-count")
-        page.close()
+        for key, values in timed.items():
+            result[key] = machine.spread(values, digits=2, allow_fewer=args.repeats < 3)
+        result["load"] = meter.record
         print(json.dumps(result, indent=2))
 
         if (args.run / "documents.parquet").exists() and args.corpus.exists():

@@ -5,11 +5,12 @@ Generates JSON Lines (arXiv metadata snapshot fields) and CSV inputs of about
 word frequencies of the arXiv development corpus, so the vocabulary is realistic;
 ids, DOIs and titles unique), ingests each in a fresh subprocess (ingest +
 write_ingest into a temporary folder) and records wall time and the child's peak
-RSS. Inputs are written under a temporary folder and deleted after each run.
+RSS, ``--repeats`` times per input (at least 3: median [min-max]). Inputs are
+written under a temporary folder and deleted after each size. No tuning.
 
 Usage:
     python benchmarks/stream_ingest.py [--sizes 125 250 500 1000] [--formats jsonl csv]
-        [--code SRC_DIR --label before] [--out benchmarks/results] [--tmp /tmp]
+        [--code SRC_DIR --label before] [--repeats 3] [--out benchmarks/results] [--tmp /tmp]
 
 ``--code`` runs another copy of the package (``PYTHONPATH=SRC_DIR``), e.g. the code
 before the change, and stores its numbers under ``--label``; results are merged
@@ -32,7 +33,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+sys.path.insert(0, str(Path(__file__).parent))
+
+import machine
+from samples import SHARED
+
 MB = 1_000_000
 
 _CHILD = r"""
@@ -120,20 +125,35 @@ def generate(path: Path, fmt: str, target: int, papers: Papers) -> int:
     return n
 
 
-def measure(path: Path, work: Path, code: str | None) -> dict:
+def measure_once(path: Path, work: Path, code: str | None) -> dict:
     env = dict(os.environ)
     if code:
         env["PYTHONPATH"] = code
     t0 = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path), str(work)],
-        capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
+    with machine.Meter() as meter:
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(path), str(work)],
+            capture_output=True, text=True, env=env, check=False,
+        )  # fmt: skip
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed",
                 "returncode": proc.returncode,
                 "wall_seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "load": meter.record}
+
+
+def measure(path: Path, work: Path, code: str | None, repeats: int) -> dict:
+    """``repeats`` fresh ingests: seconds and peak RSS as median [min-max]; stops at an error."""
+    runs = []
+    for _ in range(repeats):
+        runs.append(measure_once(path, work, code))
+        if "error" in runs[-1]:
+            return runs[-1]
+    out = {k: v for k, v in runs[0].items() if k not in ("seconds", "peak_rss_mb", "load")}
+    out["seconds"] = machine.spread([r["seconds"] for r in runs], digits=1)
+    out["peak_rss_mb"] = machine.spread([r["peak_rss_mb"] for r in runs], digits=1)
+    out["load"] = [r["load"] for r in runs]
+    return out
 
 
 def main() -> None:
@@ -144,11 +164,13 @@ def main() -> None:
     ap.add_argument("--label", default="after")
     ap.add_argument("--out", default="benchmarks/results")
     ap.add_argument("--tmp", default=tempfile.gettempdir())
+    ap.add_argument("--repeats", type=int, default=machine.MIN_RUNS)
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / "stream_ingest.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    results.setdefault("machine", {})[args.label] = machine.facts()
     runs = results.setdefault(args.label, {})
     work = Path(tempfile.mkdtemp(prefix="stream-ingest-", dir=args.tmp))
     try:
@@ -159,7 +181,7 @@ def main() -> None:
                 n = generate(path, fmt, size * MB, papers)
                 row = {"input_bytes": path.stat().st_size, "input_records": n}
                 print(f"{args.label} {fmt} {size} MB: {n} records ...", flush=True)
-                row |= measure(path, work, args.code)
+                row |= measure(path, work, args.code, args.repeats)
                 print(json.dumps(row), flush=True)
                 runs[f"{fmt}_{size}mb"] = row
                 path.unlink()
@@ -174,22 +196,31 @@ def write_markdown(results: dict, path: Path) -> None:
         "# Streaming ingest: memory and time against input size",
         "",
         "Distinct synthetic papers (arXiv snapshot JSON Lines, or CSV); ingest + write_ingest",
-        "in a fresh subprocess; peak RSS is the child's `ru_maxrss`.",
+        "in a fresh subprocess; peak RSS is the child's `ru_maxrss`. Cells: median [min-max]",
+        "of the runs (a row measured before this rule shows its single run).",
         "",
+    ]
+    for label, facts in results.get("machine", {}).items():
+        lines += [f"Code `{label}`:", "", *machine.facts_markdown(facts), ""]
+    lines += [
         "| code | input | MB | records | seconds | peak RSS (MB) | RSS / input byte |",
         "|---|---|---|---|---|---|---|",
     ]
     for label, runs in results.items():
+        if label == "machine":
+            continue
         for name, r in runs.items():
             mb = r["input_bytes"] / MB
             if "error" in r:
                 lines.append(f"| {label} | {name} | {mb:.0f} | {r['input_records']} | "
                              f"failed: {r['error'][:60]} | | |")  # fmt: skip
                 continue
-            ratio = r["peak_rss_mb"] * 2**20 / r["input_bytes"]
+            rss, secs = r["peak_rss_mb"], r["seconds"]
+            ratio = (rss["median"] if isinstance(rss, dict) else rss) * 2**20 / r["input_bytes"]
+            if isinstance(rss, dict):
+                rss, secs = machine.cell(rss), machine.cell(secs)
             lines.append(
-                f"| {label} | {name} | {mb:.0f} | {r['records']} | {r['seconds']} | "
-                f"{r['peak_rss_mb']} | {ratio:.2f} |"
+                f"| {label} | {name} | {mb:.0f} | {r['records']} | {secs} | {rss} | {ratio:.2f} |"
             )
     path.write_text("\n".join(lines) + "\n")
 

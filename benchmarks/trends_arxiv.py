@@ -36,9 +36,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import machine
 from samples import ARXIV
 
-from landscape.trends import theme_trends, topic_period_counts, trends_from_counts
+from landscape.stats.trends import theme_trends, topic_period_counts, trends_from_counts
 
 TOP = 10
 COLUMNS = ["label", "n_dated", "first_share", "last_share", "slope", "tau", "q", "evidence"]
@@ -155,6 +156,7 @@ def quarters(window: pd.DataFrame) -> dict:
 
 def markdown(res: dict) -> str:
     lines = ["# Emerging and fading themes on arXiv (categories as topics)", ""]
+    lines += [*machine.facts_markdown(res["machine"]), ""]
     a = res["archives"]
     lines += [f"## Archives, {a['window']}", "", "| archive | direction | evidence |"]
     lines += ["|---|---|---|"]
@@ -190,7 +192,12 @@ def markdown(res: dict) -> str:
     ]
     checks = {**a["checks"], **c["checks"], **q["checks"]}
     lines += [f"- {'PASS' if ok else 'FAIL'}: {name}" for name, ok in checks.items()]
-    lines += ["", f"Run time: {res['seconds']} s.", ""]
+    lines += [
+        "",
+        f"Run time: {machine.cell(res['seconds'])} s (median [min-max] of 3 runs; load "
+        f"{machine.load_summary([res['load']])}).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -201,15 +208,21 @@ def main() -> int:
     if not ARXIV.exists():
         print(f"skipping: {ARXIV} not found (the shared dev corpora are not available)")
         return 0
-    t0 = time.perf_counter()
     columns = ["arxiv_id", "primary_category", "archive", "date", "year"]
-    df = pd.read_parquet(ARXIV, columns=columns)
-    res: dict = {"corpus": str(ARXIV.name), "n_papers": len(df)}
-    res["archives"] = archives(df)
-    res["categories"], window = categories(df)
-    res["quarters"] = quarters(window)
-    res["calibration"] = calibration(window)
-    res["seconds"] = round(time.perf_counter() - t0, 1)
+    seconds = []
+    with machine.Meter() as meter:
+        for _ in range(machine.MIN_RUNS):  # the same answer each time; timed thrice
+            t0 = time.perf_counter()
+            df = pd.read_parquet(ARXIV, columns=columns)
+            res: dict = {"machine": machine.facts(), "corpus": str(ARXIV.name), "n_papers": len(df)}
+            res["tuning"] = "none: thresholds fixed in landscape.stats.trends, not chosen here"
+            res["archives"] = archives(df)
+            res["categories"], window = categories(df)
+            res["quarters"] = quarters(window)
+            res["calibration"] = calibration(window)
+            seconds.append(time.perf_counter() - t0)
+    res["seconds"] = machine.spread(seconds, digits=1)
+    res["load"] = meter.record
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "trends_arxiv.json").write_text(json.dumps(res, indent=2, default=str))

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -31,13 +33,13 @@ runs_dir = "runs"
 run_name = "default"
 
 # %%
-from pathlib import Path
-
 import pandas as pd
 
+from landscape.config import project_path
 from landscape.runs import load_run, read_ingest
 
-run = load_run(Path(runs_dir) / run_name, corpus_path, labels=False)
+# Relative paths are the project's (data/..., runs/...), wherever the kernel started.
+run = load_run(project_path(runs_dir) / run_name, project_path(corpus_path), labels=False)
 record = read_ingest(run, missing_ok=True)
 summary = record.summary
 ledger = record.ledger

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -33,20 +35,21 @@ precision = "auto"
 backend = "auto"
 
 # %%
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
+from landscape.config import project_path
 from landscape.embed import corpus_texts, embed_texts
 
+# Relative paths are the project's (data/...), wherever the kernel started.
+corpus_path, interim_dir = project_path(corpus_path), project_path(interim_dir)
 corpus = pd.read_parquet(corpus_path)
 texts = corpus_texts(corpus)
 print(f"{len(texts)} papers from {corpus_path}")
 
 # %%
 embeddings, stats = embed_texts(
-    texts, model, cache_dir=Path(interim_dir) / "embeddings", batch_size=batch_size,
+    texts, model, cache_dir=interim_dir / "embeddings", batch_size=batch_size,
     precision=precision, backend=backend,
 )  # fmt: skip
 

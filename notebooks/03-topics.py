@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -32,15 +34,17 @@ n_terms = 8
 
 # %%
 import json
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import display
 
+from landscape.config import project_path
 from landscape.labels.evidence import label_evidence
 from landscape.runs import load_run
 
-run_dir = Path(runs_dir) / run_name
+# Relative paths are the project's (data/..., runs/...), wherever the kernel started.
+run_dir, corpus_path = project_path(runs_dir) / run_name, project_path(corpus_path)
+labels_file = None if labels_file is None else project_path(labels_file)
 run = load_run(run_dir, corpus_path, labels_file=labels_file)
 documents, topics, metrics, provenance = run.documents, run.topics, run.metrics, run.provenance
 print(f"run {run_dir}: {len(documents)} papers")

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -34,16 +36,17 @@ query = "state space models for long sequences"
 k = 10
 
 # %%
-from pathlib import Path
 
 from IPython.display import display
 
 from landscape import maps
+from landscape.config import project_path
 from landscape.explore.search import search
 from landscape.runs import load_run
 
-run_dir = Path(runs_dir) / run_name
-cache_dir = Path(interim_dir) / "embeddings"
+# Relative paths are the project's (data/..., runs/...), wherever the kernel started.
+run_dir, corpus_path = project_path(runs_dir) / run_name, project_path(corpus_path)
+cache_dir = project_path(interim_dir) / "embeddings"
 run = load_run(run_dir, corpus_path)
 documents, topics, corpus, provenance = run.documents, run.topics, run.corpus, run.provenance
 print(f"run {run_dir}: {len(documents)} papers in {int((topics['topic'] >= 0).sum())} topics")
@@ -110,27 +113,30 @@ fig.show()
 # when the scores of all `k` hits are close and low, the corpus holds little on
 # the subject. The same search runs on the command line:
 # `landscape search "QUERY" -k 10 --run runs/NAME`.
+#
+# The hits are listed, then ringed on the map (the other papers dimmed). Hits
+# spread over several topics mean the query cuts across the topics; hits in one
+# cluster mean one topic covers it. Change `query` or `k` in the parameters cell,
+# run it, then run this one cell: the table and the map follow.
 
 # %%
 hits = search(query, k, run=run_dir, corpus_path=corpus_path, cache_dir=cache_dir)
 print(f"{len(hits)} papers nearest to {query!r}")
-display(hits.style.hide(axis="index").format({"score": "{:.3f}"}))
-
-# %% [markdown]
-# The same papers on the map, ringed; the other papers are dimmed. Hits spread
-# over several topics mean the query cuts across the topics; hits in one cluster
-# mean one topic covers it.
-
-# %%
-fig = maps.document_map(
+left = {"text-align": "left"}
+display(
+    hits.style.hide(axis="index")
+    .format({"score": "{:.3f}"})
+    .set_properties(subset=["title", "topic_label"], **left)
+    .set_table_styles([{"selector": "th", "props": list(left.items())}])
+)
+maps.document_map(
     documents,
     corpus,
     topics,
     highlight=hits["doc_id"].tolist(),
     highlight_name=f"nearest to: {query}",
     title="Search results on the document map",
-)
-fig.show()
+).show()
 
 # %% [markdown]
 # ## Papers added by an update

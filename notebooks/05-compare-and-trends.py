@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -23,15 +25,17 @@
 # 2. **Which themes are emerging or fading?** When the corpus has dates or years:
 #    the papers per topic and period, and a test of each topic's share over time.
 #
-# Set `by` to another corpus column (`venue`, `categories`, a label column) to
-# compare groups other than files, `normalize = False` to show counts, and `freq`
-# to `"quarter"` or `"month"`.
+# Groups are the source files by default, under their readable names
+# (`source_names`: a listing page's date, or the file name without its hash;
+# set your own in `[ingest.source_names]` of a config file). Set `by` to another
+# corpus column (`venue`, `categories`, a label column) to compare other groups,
+# `normalize = False` to show counts, and `freq` to `"quarter"` or `"month"`.
 
 # %% tags=["parameters"]
 corpus_path = "data/processed/corpus.parquet"
 runs_dir = "runs"
 run_name = "default"
-by = "source_files"
+by = "source_names"
 normalize = True
 freq = "year"
 top_n = 10
@@ -53,13 +57,15 @@ import pandas as pd
 from IPython.display import display
 
 from landscape import maps
+from landscape.config import project_path
 from landscape.errors import InputError
 from landscape.runs import load_run
 from landscape.stats import trends
 from landscape.stats.contrast import compare_groups
 
-run_dir = Path(runs_dir) / run_name
-run = load_run(run_dir, corpus_path)
+# Relative paths are the project's (data/..., runs/...), wherever the kernel started.
+run_dir = project_path(runs_dir) / run_name
+run = load_run(run_dir, project_path(corpus_path))
 documents, topics, corpus = run.documents, run.topics, run.corpus
 print(f"run {run_dir}: {len(documents)} papers in {int((topics['topic'] >= 0).sum())} topics")
 

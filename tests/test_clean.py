@@ -3,7 +3,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from landscape.clean import clean_text, make_doc_id, title_key, word_count
+from landscape.ingest.clean import clean_text, make_doc_id, title_key, word_count
 
 
 def test_clean_text_repairs_mojibake_and_normalises():
@@ -56,7 +56,7 @@ def test_word_count():
 
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_title_key_ascii_fast_path_matches_general_path(text):
-    from landscape import clean
+    from landscape.ingest import clean
 
     general = clean.title_key(text + "é")[:-1].strip()  # non-ASCII forces the slow path
     assert clean.title_key(text) == general

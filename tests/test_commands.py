@@ -9,7 +9,8 @@ from conftest import theme_corpus
 from landscape.cli import main
 from landscape.config import Config, PathsConfig
 from landscape.embed import corpus_texts, embed_texts
-from landscape.pipeline import fit, write_run
+from landscape.fit.pipeline import fit
+from landscape.runs import write_run
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +30,32 @@ def setup(tmp_path_factory, themes):
     return {"base": base, "config": str(config_file), "run": run}
 
 
-def test_embed_reads_the_cache(setup, capsys):
+def test_embed_reads_the_cache(setup, capsys, monkeypatch):
+    # The fixture embedded the corpus into the cache: the command computes nothing.
+    from landscape.embed import distributed
+
+    calls = []
+    real = distributed.embed_distributed
+
+    def spy(*args, **kwargs):
+        vectors, stats = real(*args, **kwargs)
+        calls.append(stats)
+        return vectors, stats
+
+    monkeypatch.setattr(distributed, "embed_distributed", spy)
     assert main(["embed", "--config", setup["config"]]) == 0
+    (stats,) = calls
+    n = len(pd.read_parquet(setup["base"] / "processed" / "corpus.parquet"))
+    assert (stats.n_texts, stats.n_cached, stats.n_computed) == (n, n, 0)
     out = capsys.readouterr().out
-    assert "this process" in out and "from the cache" in out
+    assert "this process" in out
+    # The printed table says the same: every text from the cache, none computed.
+    rows = {
+        cells[0]: cells[-1]
+        for line in out.splitlines()
+        if len(cells := [c.strip() for c in line.strip("│┃║| ").split("│")]) >= 2
+    }
+    assert (rows["from the cache"], rows["computed"]) == (str(n), "0")
 
 
 def test_search_prints_hits_and_writes_a_highlighted_map(setup, capsys):

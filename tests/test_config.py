@@ -1,6 +1,8 @@
+from pathlib import Path
+
 import pytest
 
-from landscape.config import Config, from_dict, load_config, override
+from landscape.config import Config, from_dict, load_config, override, project_path, project_root
 from landscape.errors import ConfigError
 
 
@@ -28,6 +30,9 @@ def test_toml_overrides_defaults(tmp_path):
         ({"ingest": {"min_abstract_words": True}}, "must be int"),
         ({"ingest": {"extra_chrome": "x"}}, "must be a list"),
         ({"ingest": 3}, "must be a table"),
+        ({"ingest": {"source_names": ["a"]}}, "must be a table of names"),
+        ({"ingest": {"source_names": {"a.txt": 3}}}, "must be a table of names"),
+        ({"ingest": {"source_names": {"a.txt": " "}}}, "must be a table of names"),
     ],
 )
 def test_invalid_config_names_the_problem(data, needle):
@@ -52,3 +57,28 @@ def test_override_ignores_none_and_returns_new_object():
     assert cfg.ingest.min_abstract_words == 20
     assert override(cfg, "ingest", encoding=None) is cfg
     assert new.to_dict()["ingest"]["min_abstract_words"] == 7
+
+
+def test_source_names_table_from_toml(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[ingest.source_names]\n"001_ab12cd34ef56.txt" = "Trending, 11 March"\n')
+    assert load_config(path).ingest.source_names == {"001_ab12cd34ef56.txt": "Trending, 11 March"}
+
+
+def test_project_root_is_found_from_any_folder_below_it(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    deep = tmp_path / "notebooks" / "sub"
+    deep.mkdir(parents=True)
+    for start in (tmp_path, tmp_path / "notebooks", deep):
+        assert project_root(start) == tmp_path.resolve()
+        assert project_path("runs/default", start) == tmp_path.resolve() / "runs" / "default"
+    # Absolute paths pass through; without a pyproject.toml above, the start folder.
+    assert project_path(tmp_path / "x", deep) == tmp_path / "x"
+    lone = tmp_path.parent / f"{tmp_path.name}-lone"
+    lone.mkdir()
+    assert project_root(lone) == lone.resolve()
+
+
+def test_project_root_of_this_checkout_from_the_notebooks_folder():
+    root = Path(__file__).resolve().parents[1]
+    assert project_root(root / "notebooks") == root

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from landscape.counting import MemoCountVectorizer
+from landscape.fit.counting import MemoCountVectorizer
 
 DOCS = [
     "graph neural networks for molecules",

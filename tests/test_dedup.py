@@ -1,8 +1,11 @@
+from collections import Counter
+
 import numpy as np
 
 from conftest import ABSTRACT, OTHER_ABSTRACT
-from landscape.clean import title_key
-from landscape.dedup import DedupIndex, DedupOptions, find_duplicates
+from landscape.ingest import dedup
+from landscape.ingest.clean import title_key
+from landscape.ingest.dedup import DedupIndex, DedupOptions, find_duplicates
 
 THIRD = (
     "Dark matter halos shape the rotation curves of dwarf galaxies; we fit forty rotation "
@@ -97,15 +100,72 @@ def test_groups_are_transitive_and_rooted_at_first():
     assert group.tolist() == [0, 0, 0] and set(links) == {1, 2}
 
 
-def test_scales_without_all_pairs():
-    rng = np.random.default_rng(0)
+def random_records(n, seed=0):
+    """``n`` unrelated records, then a near copy of record 5's abstract under a new title."""
+    rng = np.random.default_rng(seed)
     vocab = [f"w{i}" for i in range(5000)]
-    abstracts = [" ".join(rng.choice(vocab, 60)) for _ in range(3000)]
-    titles = [" ".join(rng.choice(vocab, 8)) for _ in range(3000)]
+    abstracts = [" ".join(rng.choice(vocab, 60)) for _ in range(n)]
+    titles = [" ".join(rng.choice(vocab, 8)) for _ in range(n)]
     abstracts.append(abstracts[5] + " extra")
     titles.append("entirely new title here")
+    return titles, abstracts
+
+
+def counted_run(monkeypatch, titles, abstracts, all_pairs=False):
+    """:func:`run`, counting the pairs of records compared (or ``all_pairs`` candidates)."""
+    compared = Counter()
+
+    def counting(name, compare):
+        def wrapper(*args, **kwargs):
+            compared[name] += 1
+            return compare(*args, **kwargs)
+
+        return wrapper
+
+    # The exact comparisons: title ratio and abstract Jaccard, one pair per call ...
+    monkeypatch.setattr(dedup, "jaccard", counting("jaccard", dedup.jaccard))
+    monkeypatch.setattr(dedup, "_title_similarity", counting("title", dedup._title_similarity))
+    # ... and the title signatures, compared a batch of pairs at a time.
+    agreeing = dedup._agreeing
+
+    def counted_agreeing(rows, signatures):
+        similar = agreeing(rows, signatures)
+
+        def counted(pairs):
+            compared["signature"] += len(pairs)
+            return similar(pairs)
+
+        return counted
+
+    monkeypatch.setattr(dedup, "_agreeing", counted_agreeing)
+    if all_pairs:
+
+        def every_pair(keys, valid, max_bucket, keep=None):
+            idx = np.flatnonzero(valid)
+            a, b = np.triu_indices(len(idx), 1)
+            pairs = np.stack([idx[a], idx[b]], axis=1).astype(np.int64)
+            return pairs if keep is None else pairs[keep(pairs)]
+
+        monkeypatch.setattr(dedup, "lsh_pairs", every_pair)
     group, links = run(titles, abstracts)
+    return sum(compared.values()), group, links
+
+
+def test_scales_without_all_pairs(monkeypatch):
+    titles, abstracts = random_records(3000)
+    n = len(titles)
+    compared, group, links = counted_run(monkeypatch, titles, abstracts)
     assert list(links) == [3000] and group[3000] == 5
+    assert 1 <= compared < n * (n - 1) / 2 / 1000
+
+
+def test_the_comparison_count_would_catch_all_pairs(monkeypatch):
+    # The counter of the test above, with every pair as a candidate: it sees them all.
+    titles, abstracts = random_records(200)
+    n = len(titles)
+    compared, group, links = counted_run(monkeypatch, titles, abstracts, all_pairs=True)
+    assert list(links) == [200] and group[200] == 5  # the same answer, the slow way
+    assert compared >= n * (n - 1) / 2
 
 
 def test_index_fed_in_batches_matches_all_at_once():

@@ -6,16 +6,12 @@ import numpy as np
 import pytest
 
 from conftest import theme_corpus
-
-pytest.importorskip("distributed", reason="dask.distributed is not installed")
-
-from landscape.distributed import (
+from landscape.embed import corpus_texts, embed_texts, resolve_embedding
+from landscape.embed.distributed import (
     dask_client,
     embed_distributed,
     scheduler_from_config,
 )
-from landscape.distributed_umap import umap_distributed
-from landscape.embed import corpus_texts, embed_texts, resolve_embedding
 from landscape.errors import LandscapeError
 
 TEXTS = corpus_texts(theme_corpus(n_per_theme=10))  # 40 distinct short abstracts
@@ -64,10 +60,8 @@ def patch_workers(client, fail_on: str | None = None, kill_dir: str | None = Non
     workers = sorted(client.scheduler_info()["workers"])
 
     def install(fail_on, kill_dir, delay):
-        import os
-        import time
 
-        import landscape.distributed as d
+        import landscape.embed.distributed as d
 
         original = getattr(d._embed_partition, "original", d._embed_partition)
         calls = [0]
@@ -91,7 +85,7 @@ def patch_workers(client, fail_on: str | None = None, kill_dir: str | None = Non
 
 def unpatch_workers(client):
     def restore():
-        import landscape.distributed as d
+        import landscape.embed.distributed as d
 
         d._embed_partition = getattr(d._embed_partition, "original", d._embed_partition)
 
@@ -190,46 +184,3 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(client, reference, t
     np.testing.assert_array_equal(vectors, chunked)
     keys = [k for s in shard_keys(tmp_path / "cache") for k in s]
     assert len(keys) == len(set(keys)) == 40
-
-
-# Slow: numba compiles UMAP's fit here and its transform in each fresh worker
-# process (30-90 s on 2 shared cores); the embedding tests take about 60 s.
-@pytest.mark.slow
-@pytest.mark.skipif(
-    os.environ.get("LANDSCAPE_SLOW") != "1",
-    reason="about 50 s of numba compilation in each worker: set LANDSCAPE_SLOW=1 to run",
-)
-def test_umap_distributed_is_ordered_and_reproducible(client, themes, theme_embeddings):
-    kwargs = {"seed": 3, "sample_size": 40, "n_neighbors": 10, "partition_size": 10}
-    coords = umap_distributed(theme_embeddings, client_or_scheduler=client, **kwargs)
-    assert coords.shape == (80, 2) and coords.dtype == np.float32
-    assert np.isfinite(coords).all()
-    # Rows land with their own theme: a shuffled order would put about half of
-    # the transformed rows (half the corpus) near another theme's centroid.
-    theme = themes["theme"].to_numpy()
-    names = sorted(set(theme))
-    centroids = np.stack([coords[theme == t].mean(axis=0) for t in names])
-    nearest = np.argmin(((coords[:, None, :] - centroids[None]) ** 2).sum(-1), axis=1)
-    assert np.mean(np.array(names)[nearest] == theme) >= 0.95
-    # Partitions land on whichever worker is free; a seeded transform gives the
-    # same coordinates wherever it runs. Bitwise here (workers on one machine);
-    # workers on different CPUs may differ in the last bits.
-    again = umap_distributed(theme_embeddings, client_or_scheduler=client, **kwargs)
-    np.testing.assert_array_equal(again, coords)
-    # The workers place each row where this process would.
-    here = umap_distributed(theme_embeddings, client_or_scheduler=None, **kwargs)
-    np.testing.assert_array_equal(here, coords)
-    with pytest.raises(LandscapeError, match="sample"):
-        umap_distributed(theme_embeddings, 0, 8, client, n_neighbors=10)
-
-
-def test_unreachable_scheduler_is_a_quick_clear_error(tmp_path):
-    started = time.perf_counter()
-    with (
-        pytest.raises(LandscapeError, match=r"tcp://127\.0\.0\.1:1"),
-        dask_client(UNREACHABLE, timeout=1),
-    ):
-        pass
-    with pytest.raises(LandscapeError, match="cannot reach the Dask scheduler"):
-        embed_distributed(TEXTS[:2], cache_dir=tmp_path, scheduler=UNREACHABLE, timeout=1)
-    assert time.perf_counter() - started < 15

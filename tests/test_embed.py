@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from landscape import embed
+from landscape.embed import policy
 from landscape.errors import LandscapeError
 
 TEXTS = [
@@ -125,9 +126,9 @@ def test_bf16_agrees_with_fp32_and_is_cached_apart(tmp_path):
 
 def test_auto_precision_follows_the_hardware(monkeypatch):
     assert embed.resolve_precision("auto", "cuda") == "fp16"
-    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: True)
+    monkeypatch.setattr(policy, "cpu_has_bf16", lambda: True)
     assert embed.resolve_precision("auto", "cpu") == "bf16"
-    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
+    monkeypatch.setattr(policy, "cpu_has_bf16", lambda: False)
     assert embed.resolve_precision("auto", "cpu") == "fp32"
     assert embed.resolve_precision("fp32", "cuda") == "fp32"
     with pytest.raises(LandscapeError, match="fp16 needs a CUDA GPU"):

@@ -3,7 +3,6 @@ import csv
 import gzip
 import io
 import json
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import DATA
 from landscape.errors import InputError, LandscapeError
-from landscape.formats import (
+from landscape.ingest.formats import (
     arxiv_atom,
     arxiv_jsonl,
     bibtex,
@@ -24,8 +23,8 @@ from landscape.formats import (
     semantic_scholar,
     tabular,
 )
-from landscape.formats.options import FormatOptions
-from landscape.formats.text import (
+from landscape.ingest.formats.options import FormatOptions
+from landscape.ingest.formats.text import (
     html_to_text,
     latex_to_text,
     normalise_doi,
@@ -346,14 +345,11 @@ def test_parquet_roundtrip(tmp_path):
 
 @pytest.mark.skipif(not PARQUET.exists(), reason="shared corpus not available")
 def test_shared_labelled_parquet():
-    start = time.perf_counter()
     records, _ = tabular.parse(PARQUET.read_bytes(), PARQUET.as_posix())
-    elapsed = time.perf_counter() - start
     assert len(records) == 100_877
     assert all(r.title and r.abstract and r.meta.get("year") for r in records[:1000])
     assert all("primary_category" in r.meta["labels"] for r in records)
     assert records[0].meta["arxiv_id"] and records[0].meta["categories"]
-    assert elapsed < 30  # a few seconds normally; generous for a loaded machine
     json.dumps(records[0].meta)
 
 

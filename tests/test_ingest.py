@@ -8,13 +8,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import landscape.ingest as ingest_module
+import landscape.ingest.pipeline as ingest_module
 from conftest import ABSTRACT, DATA, OTHER_ABSTRACT, listing
-from landscape.clean import make_doc_id, title_key
 from landscape.config import IngestConfig
 from landscape.errors import InputError
 from landscape.ingest import ingest, write_ingest
-from landscape.merge import LEDGER_COLUMNS
+from landscape.ingest.clean import make_doc_id, title_key
+from landscape.ingest.merge import LEDGER_COLUMNS
 
 
 def check_invariant(result):

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from landscape.errors import ConfigError, LandscapeError
-from landscape.labels import (
+from landscape.labels.overrides import (
     LABELS_FILE,
     apply_labels,
     labels_path,
@@ -13,64 +13,6 @@ from landscape.labels import (
     topics_fingerprint,
     write_label_template,
 )
-
-PAPERS = [
-    # (doc_id, topic, title, abstract)
-    ("g0", 0, "Graph neural networks", "Message passing between nodes of a graph."),
-    ("g1", 0, "Deep GRAPH NEURAL nets", "We study node classification on citation graphs."),
-    ("g2", 0, "Oversmoothing", "Message-passing layers smooth node features."),
-    ("g3", 0, "Molecules as graphs", "Atoms and bonds give molecular property prediction."),
-    ("d0", 1, "Diffusion models", "Denoising diffusion models generate images."),
-    ("d1", 1, "Score matching", "A diffusion model learns the score of the data."),
-    ("d2", 1, "Image synthesis", "Sampling from a graph neural prior for images."),
-    ("d3", 1, "Faster sampling", "Fewer denoising steps for image generation."),
-    ("o0", -1, "Central banks", "Interest rates and inflation."),
-    ("o1", -1, "Protein folding", "Amino acid chains fold into structures."),
-]
-
-
-def terms(*pairs):
-    return [{"term": t, "weight": w} for t, w in pairs]
-
-
-def make_tables():
-    """The topics, documents and corpus tables of a small run of :data:`PAPERS`."""
-    corpus = pd.DataFrame(
-        {
-            "doc_id": [p[0] for p in PAPERS],
-            "title": [p[2] for p in PAPERS],
-            "abstract": [p[3] for p in PAPERS],
-        }
-    )
-    documents = pd.DataFrame(
-        {
-            "doc_id": [p[0] for p in PAPERS],
-            "topic": [p[1] for p in PAPERS],
-        }
-    )
-    documents["topic_label"] = documents["topic"].map(
-        {-1: "Outliers", 0: "graph neural · message passing", 1: "diffusion models · denoising"}
-    )
-    topics = pd.DataFrame(
-        {
-            "topic": [-1, 0, 1],
-            "label": ["Outliers", "graph neural · message passing", "diffusion models · denoising"],
-            "size": [2, 4, 4],
-            "terms": [
-                [],
-                terms(("graph neural", 0.9), ("message passing", 0.8), ("node", 0.5)),
-                terms(("diffusion models", 0.95), ("denoising", 0.7)),
-            ],
-            "ctfidf_terms": [[], terms(("graph", 0.3)), terms(("diffusion", 0.4))],
-            "representative_doc_ids": [[], ["g1", "g0", "g2", "g3"], ["d0", "d1"]],
-        }
-    )
-    return topics, documents, corpus
-
-
-@pytest.fixture
-def tables():
-    return make_tables()
 
 
 def write(tmp_path, text, name="labels.toml"):

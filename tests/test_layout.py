@@ -1,22 +1,20 @@
 import numpy as np
 import pytest
-from sklearn.datasets import make_blobs
 
-from landscape import cluster, layout
-from landscape.embed import l2_normalize
+from conftest import blobs
+from landscape.fit import layout
+from landscape.fit.knn import knn_graph
 
-
-def blobs(n=300, seed=0):
-    x, y = make_blobs(n_samples=n, centers=4, n_features=20, cluster_std=2.0, random_state=seed)
-    return l2_normalize(x.astype(np.float32)), y
+#: 300 unit vectors in 4 blobs of 20 dimensions.
+BLOBS = {"n_per": 75, "centres": 4, "dim": 20, "spread": 0.08}
 
 
 @pytest.mark.parametrize("k", [5, 10, 15])
 def test_fuzzy_graph_equals_umaps_own(k):
     from umap.umap_ import fuzzy_simplicial_set
 
-    x, _ = blobs(seed=k)
-    knn = cluster.knn_graph(x, k)
+    x, _ = blobs(**BLOBS, rng=k)
+    knn = knn_graph(x, k)
     ours = layout.fuzzy_graph(knn)
     n = len(x)
     theirs, _, _ = fuzzy_simplicial_set(
@@ -30,16 +28,16 @@ def test_fuzzy_graph_equals_umaps_own(k):
 
 
 def test_fuzzy_graph_is_symmetric_without_self_loops():
-    x, _ = blobs(seed=4)
-    g = layout.fuzzy_graph(cluster.knn_graph(x, 10))
+    x, _ = blobs(**BLOBS, rng=4)
+    g = layout.fuzzy_graph(knn_graph(x, 10))
     assert abs(g - g.T).max() < 1e-6
     assert g.diagonal().max() == 0
     assert g.data.min() > 0 and g.data.max() <= 1.0
 
 
 def test_smooth_knn_dist_reaches_log2_k():
-    x, _ = blobs(seed=2)
-    knn = cluster.knn_graph(x, 10)
+    x, _ = blobs(**BLOBS, rng=2)
+    knn = knn_graph(x, 10)
     sigma, rho = layout.smooth_knn_dist(knn.distances)
     shifted = np.maximum(knn.distances[:, 1:] - rho[:, None], 0)
     sums = np.exp(-shifted / sigma[:, None]).sum(axis=1)
@@ -48,8 +46,8 @@ def test_smooth_knn_dist_reaches_log2_k():
 
 
 def test_umap_layout_shape_and_determinism():
-    x, _ = blobs()
-    knn = cluster.knn_graph(x, 10)
+    x, _ = blobs(**BLOBS)
+    knn = knn_graph(x, 10)
     a = layout.umap_layout(knn, seed=1)
     b = layout.umap_layout(knn, seed=1)
     assert a.shape == (len(x), 2) and np.isfinite(a).all()
@@ -59,12 +57,12 @@ def test_umap_layout_shape_and_determinism():
 def test_umap_layout_keeps_clusters_apart():
     from sklearn.metrics import silhouette_score
 
-    x, y = blobs(seed=5)
-    xy = layout.umap_layout(cluster.knn_graph(x, 15), seed=0)
+    x, y = blobs(**BLOBS, rng=5)
+    xy = layout.umap_layout(knn_graph(x, 15), seed=0)
     assert silhouette_score(xy, y) > 0.5
 
 
 def test_tiny_input_is_refused():
-    x, _ = blobs(n=3)
+    x, _ = blobs(n_per=1, centres=3, dim=20)
     with pytest.raises(ValueError, match="cannot lay out"):
-        layout.umap_layout(cluster.knn_graph(x, 2), seed=0)
+        layout.umap_layout(knn_graph(x, 2), seed=0)

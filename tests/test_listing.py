@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from conftest import ABSTRACT, DATA, listing
 from landscape.errors import InputError, LandscapeError
-from landscape.formats.listing import ListingOptions, parse_listing
+from landscape.ingest.formats.listing import ListingOptions, parse_listing
 
 HEADER = "new\nGet trending papers in your email inbox!\nSubscribe\nDaily Papers\n"
 

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from landscape.errors import ConfigError, InputError, LandscapeError
-from landscape.labels import apply_labels
-from landscape.llm_labels import (
+from landscape.labels.llm import (
     SYSTEM_PROMPT,
     chat_messages,
     llm_labels,
@@ -18,6 +17,7 @@ from landscape.llm_labels import (
     read_llm_labels,
     write_llm_labels,
 )
+from landscape.labels.overrides import apply_labels
 
 KEY = "sk-test-SECRET-1234"
 

@@ -1,10 +1,22 @@
 import json
 
 from conftest import ABSTRACT, OTHER_ABSTRACT
-from landscape.clean import make_doc_id
 from landscape.config import IngestConfig
-from landscape.formats.base import RawRecord
-from landscape.merge import CORPUS_COLUMNS, LEDGER_COLUMNS, build_corpus, doc_id_for
+from landscape.ingest.clean import make_doc_id
+from landscape.ingest.formats.base import RawRecord
+from landscape.ingest.merge import CORPUS_COLUMNS, LEDGER_COLUMNS, doc_id_for
+from landscape.ingest.pipeline import Ingestion
+
+
+def build_corpus(records, options):
+    """Records through the real ingest stages (stage, dedup, merge, assemble)."""
+    ingestion = Ingestion(options)
+    try:
+        ingestion.add(records)
+        result = ingestion.finish([], [], [])
+        return result.corpus, result.ledger
+    finally:
+        ingestion.stage.cleanup()
 
 
 def rec(i, title, abstract, **meta):

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from landscape.periods import periods
+from landscape.stats.periods import periods
 
 
 def test_numbers_are_years_and_the_range_has_no_gaps():
@@ -48,7 +48,7 @@ def test_unknown_freq_is_refused():
 
 def test_statistics_modules_do_not_import_plotly():
     code = (
-        "import sys, landscape.contrast, landscape.trends, landscape.periods; "
+        "import sys, landscape.stats.contrast, landscape.stats.trends, landscape.stats.periods; "
         "sys.exit('plotly' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -7,7 +7,8 @@ import pytest
 
 from landscape.config import Config, TopicsConfig
 from landscape.errors import ConfigError, CorpusTooSmallError, LandscapeError
-from landscape.pipeline import cluster_embeddings, fit, stability, write_run
+from landscape.fit.pipeline import cluster_embeddings, fit, stability
+from landscape.runs import write_run
 
 
 def cfg(**topics):

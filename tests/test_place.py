@@ -2,20 +2,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import blobs
 from landscape.errors import LandscapeError
-from landscape.place import PLACE_COLUMNS, novelty_threshold, place
+from landscape.explore.place import PLACE_COLUMNS, novelty_threshold, place
 
-
-def blobs(n_per, centres, spread, rng):
-    x = np.concatenate([c + spread * rng.standard_normal((n_per, len(c))) for c in centres])
-    return x / np.linalg.norm(x, axis=1, keepdims=True), np.repeat(np.arange(len(centres)), n_per)
+SPREAD = 0.5 / 3  # noise of standard deviation 0.5 around centres of norm 3
 
 
 @pytest.fixture(scope="module")
 def synthetic():
     rng = np.random.default_rng(7)
     centres = np.eye(16)[:3] * 3.0
-    run, labels = blobs(100, centres, 0.5, rng)
+    run, labels = blobs(100, centres, spread=SPREAD, rng=rng)
     # Map positions: one well separated square per topic.
     xy = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])[labels] + rng.random((len(run), 2))
     docs = pd.DataFrame({"topic": labels, "x": xy[:, 0], "y": xy[:, 1]})
@@ -24,7 +22,7 @@ def synthetic():
 
 def test_place_recovers_topics_and_stays_in_topic_area(synthetic):
     run, docs, centres, rng = synthetic
-    new, truth = blobs(50, centres, 0.5, rng)
+    new, truth = blobs(50, centres, spread=SPREAD, rng=rng)
     out = place(new, run, docs, k=10)
     assert list(out.columns) == list(PLACE_COLUMNS) and len(out) == len(new)
     placed = out[~out["novel"]]
@@ -41,12 +39,12 @@ def test_place_recovers_topics_and_stays_in_topic_area(synthetic):
 def test_novelty_threshold_is_calibrated_on_the_run(synthetic):
     run, docs, centres, rng = synthetic
     # Papers drawn like the run's own are flagged at about the chosen rate ...
-    same, _ = blobs(1000, centres, 0.5, rng)
+    same, _ = blobs(1000, centres, spread=SPREAD, rng=rng)
     share = place(same, run, docs, percentile=5.0)["novel"].mean()
     assert 0.01 <= share <= 0.10
     assert place(same, run, docs, percentile=20.0)["novel"].mean() > share
     # ... and papers of an unseen direction all are, keeping their closest topic.
-    unseen, _ = blobs(20, [np.eye(16)[5] * 3.0], 0.5, rng)
+    unseen, _ = blobs(20, [np.eye(16)[5] * 3.0], spread=SPREAD, rng=rng)
     out = place(unseen, run, docs)
     assert out["novel"].all() and (out["topic"] == -1).all()
     assert out["nearest_topic"].isin([0, 1, 2]).all()

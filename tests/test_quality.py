@@ -1,7 +1,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from landscape import quality
+from landscape.fit import quality
 
 
 def test_npmi_extremes():

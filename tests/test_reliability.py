@@ -9,7 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from landscape.pipeline import fit, write_run
+from landscape.fit.pipeline import fit
+from landscape.runs import write_run
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
 CLI = [sys.executable, "-c", "import sys; from landscape.cli import main; sys.exit(main())"]

@@ -1,4 +1,4 @@
-import json
+import copy
 import re
 import sys
 from pathlib import Path
@@ -54,8 +54,9 @@ def _outside_scripts(page: str) -> str:
 def fixture_run(tmp_path_factory):
     """A 40-paper listing-page corpus in 4 themes, ingested and fitted into a run folder."""
     from landscape.config import Config, PathsConfig
+    from landscape.fit.pipeline import fit
     from landscape.ingest import ingest, write_ingest
-    from landscape.pipeline import fit, write_run
+    from landscape.runs import write_run
 
     base = tmp_path_factory.mktemp("report")
     corpus = theme_corpus(n_per_theme=10)
@@ -135,6 +136,7 @@ def test_write_index_links_map_and_escapes(tmp_path):
         "stability": {"seeds": [1, 2, 3], "ari": {"mean": 0.91}},
     }
     provenance = {"model": "m<script>", "seed": 7, "corpus_sha256": "abc&def"}
+    inputs = copy.deepcopy((summary, metrics, provenance))
     index = write_index(tmp_path, [page], summary, metrics, provenance)
     html = index.read_text(encoding="utf-8")
     assert 'href="map.html"' in html and 'href="01-load-and-clean.html"' in html
@@ -143,5 +145,5 @@ def test_write_index_links_map_and_escapes(tmp_path):
     for fragment in ("12 records", "10 distinct papers", "2 sources", "3 topics", "5.0%"):
         assert fragment in html
     assert "0.123" in html and "0.910" in html and "seed 7" in html
-    assert json.loads(json.dumps(summary)) == summary  # inputs untouched
+    assert (summary, metrics, provenance) == inputs  # inputs untouched
     assert Path(index).name == "index.html"

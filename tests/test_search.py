@@ -4,17 +4,17 @@ import pytest
 
 from landscape.embed import corpus_texts, embed_texts
 from landscape.errors import LandscapeError
-from landscape.pipeline import fit, write_run
-from landscape.search import COLUMNS, nearest, search
+from landscape.explore.search import COLUMNS, nearest, search
+from landscape.runs import write_run
 
 
 @pytest.fixture(scope="module")
-def built(themes, tmp_path_factory):
+def built(themes, theme_fit, tmp_path_factory):
     """A run fitted on the themes corpus, its corpus file and a filled cache."""
     base = tmp_path_factory.mktemp("search")
     cache = base / "embeddings"
-    vectors, _ = embed_texts(corpus_texts(themes), cache_dir=cache)
-    write_run(fit(themes, embeddings=vectors), base / "run")
+    embed_texts(corpus_texts(themes), cache_dir=cache)
+    write_run(theme_fit, base / "run")
     corpus_path = base / "corpus.parquet"
     themes.to_parquet(corpus_path, index=False)
     return {"run": base / "run", "corpus_path": corpus_path, "cache_dir": cache}

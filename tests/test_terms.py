@@ -1,18 +1,9 @@
 import numpy as np
 import pytest
 
+from conftest import FILLER, PLANTED, planted_texts
 from landscape.errors import InputError
-from landscape.terms import distinctive_terms
-
-FILLER = ["model", "data", "learning", "training", "network", "analysis", "large", "graph"]
-PLANTED = {"g0": ["quantum", "photon", "entanglement"], "g1": ["enzyme", "protein", "kinase"]}
-
-
-def planted_texts(seed=0, n=60):
-    rng = np.random.default_rng(seed)
-    a = [" ".join([*rng.choice(FILLER, 10), *rng.choice(PLANTED["g0"], 2)]) for _ in range(n)]
-    b = [" ".join([*rng.choice(FILLER, 10), *rng.choice(PLANTED["g1"], 2)]) for _ in range(n)]
-    return a, b
+from landscape.stats.terms import distinctive_terms
 
 
 def test_log_odds_finds_the_planted_words():

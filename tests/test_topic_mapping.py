@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from landscape.errors import LandscapeError
+from landscape.explore.topic_mapping import MAPPING_COLUMNS, topic_id_mapping, write_topic_mapping
 from landscape.io import write_parquet
-from landscape.topic_mapping import MAPPING_COLUMNS, topic_id_mapping, write_topic_mapping
 
 
 def docs_of(topics):

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from landscape.trend_tests import benjamini_hochberg, kleinberg_bursts, mann_kendall
+from landscape.stats.trend_tests import benjamini_hochberg, kleinberg_bursts, mann_kendall
 
 # --------------------------------------------------------------------------- Mann-Kendall
 

@@ -1,12 +1,11 @@
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import strings, tags
 from landscape.errors import InputError, LandscapeError
 from landscape.maps.trends import theme_trends_figure, trend_strength_figure
-from landscape.trends import (
+from landscape.stats.trends import (
     NotEnoughPeriodsError,
     theme_trends,
     topic_period_counts,
@@ -172,24 +171,11 @@ def test_theme_trends_needs_enough_periods(data):
 
 # --------------------------------------------------------------------------- figures
 
-TAG = re.compile(r"<\s*/?\s*([A-Za-z][\w-]*)")
-
-
-def strings(obj):
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, dict):
-        for value in obj.values():
-            yield from strings(value)
-    elif isinstance(obj, (list, tuple, np.ndarray)):
-        for value in obj:
-            yield from strings(value)
-
 
 def assert_no_markup(fig):
     found = list(strings(fig.to_plotly_json()))
     for text in found:
-        assert {t.lower() for t in TAG.findall(text)} <= {"br", "b", "extra"}, text
+        assert tags(text) <= {"br", "b", "extra"}, text
         assert "%{y}" not in text  # a label never becomes a template placeholder
     assert any("&lt;script&gt;" in t for t in found)  # the hostile label shows, escaped
 

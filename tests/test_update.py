@@ -15,9 +15,9 @@ from landscape.embed import (
     text_digest,
 )
 from landscape.errors import InputError, LandscapeError
+from landscape.explore.update import update_from_files, update_run
+from landscape.fit.pipeline import corpus_hash
 from landscape.io import write_json, write_parquet
-from landscape.pipeline import corpus_hash
-from landscape.update import update_from_files, update_run
 
 RUN_THEMES = ["proteins", "galaxies", "graphs"]  # "money" is the theme the run never saw
 N_RUN = 12  # papers per theme in the run; papers 12.. of each theme are new

@@ -26,6 +26,37 @@ from typing import Any
 from landscape.errors import ConfigError
 
 
+def project_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The project folder: the nearest folder at or above ``start`` with a ``pyproject.toml``.
+
+    The default paths (``data/raw``, ``runs``...) are relative to it. A notebook
+    kernel starts in ``notebooks/``, a shell anywhere in the checkout; both find
+    the same root. Without a ``pyproject.toml`` above ``start``, ``start`` itself.
+
+    Args:
+        start: Where to look from; default the working folder.
+
+    Returns:
+        An absolute path.
+    """
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return here
+
+
+def project_path(path: str | os.PathLike[str], start: str | os.PathLike[str] | None = None) -> Path:
+    """``path`` as an absolute path: relative paths are taken from :func:`project_root`.
+
+    Notebooks pass every path parameter through this, so Run All works whatever
+    folder JupyterLab started the kernel in, and papermill's absolute paths pass
+    through unchanged.
+    """
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else project_root(start) / path
+
+
 @dataclass(frozen=True)
 class PathsConfig:
     """Where data lives (cookiecutter-data-science layout), relative to the working folder.
@@ -54,6 +85,9 @@ class IngestConfig:
         min_title_chars: Titles shorter than this after cleaning are dropped.
         encoding: Text encoding of plain-text sources.
         extra_chrome: Extra regular expressions for site-chrome lines of listing pages.
+        source_names: Readable names of source files, keyed by file name or path
+            (``[ingest.source_names]`` in TOML); the others are named by
+            :mod:`landscape.ingest.sources`.
         title_threshold: Near-duplicate titles: minimum similarity ratio (0-1).
         max_year_gap: Near-duplicate titles: largest year difference.
         abstract_threshold: Near-duplicate abstracts: minimum word 3-gram
@@ -67,6 +101,7 @@ class IngestConfig:
     min_title_chars: int = 3
     encoding: str = "utf-8"
     extra_chrome: tuple[str, ...] = ()
+    source_names: dict[str, str] = field(default_factory=dict)
     title_threshold: float = 0.92
     max_year_gap: int = 1
     abstract_threshold: float = 0.8
@@ -209,6 +244,14 @@ class Config:
 
 def _coerce(section: str, name: str, value: Any, default: Any, source: str) -> Any:
     """Check a TOML value against the type of its default."""
+    if isinstance(default, dict):
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+        ):
+            raise ConfigError(
+                f"{source}: [{section}] {name} must be a table of names (text), got {value!r}"
+            )
+        return dict(value)
     if isinstance(default, tuple):
         if not isinstance(value, list):
             raise ConfigError(f"{source}: [{section}] {name} must be a list, got {value!r}")

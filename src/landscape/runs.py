@@ -20,6 +20,7 @@ gives the documents' vectors with the run's own model, precision and backend.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ from landscape.embed import corpus_texts, embed_texts, run_embedding
 from landscape.errors import LandscapeError
 from landscape.fit.pipeline import FitResult, corpus_hash
 from landscape.ingest.merge import LEDGER_COLUMNS
+from landscape.ingest.sources import default_name
 from landscape.io import write_bytes, write_json, write_parquet
 from landscape.labels.llm import LLM_LABELS_FILE, read_llm_labels
 from landscape.labels.overrides import apply_labels, load_run_labels
@@ -71,7 +73,9 @@ class Run:
         metrics: ``metrics.json``.
         provenance: ``provenance.json``.
         corpus: The corpus rows of the run's documents, in document order
-            (row ``i`` is document ``i``), all corpus columns.
+            (row ``i`` is document ``i``), all corpus columns, and
+            ``source_names`` (readable names of ``source_files``) when the corpus
+            has ``source_files``.
         corpus_path: The file the corpus was read from.
     """
 
@@ -203,6 +207,34 @@ def _aligned_corpus(
     return aligned
 
 
+def _with_source_names(corpus: pd.DataFrame, source: Path) -> pd.DataFrame:
+    """The corpus with ``source_names``: the readable name of each of ``source_files``.
+
+    Names come from the ``ingest_report.json`` written with the corpus (where the
+    config's names were applied); a file it does not name gets the default name
+    (:func:`landscape.ingest.sources.default_name`, listing date included).
+    """
+    if "source_files" not in corpus.columns:
+        return corpus
+    report = source.parent / "ingest_report.json"
+    named: dict[str, str] = {}
+    if report.exists():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            named = dict(json.loads(report.read_text(encoding="utf-8")).get("source_names", {}))
+    dates: dict[str, str] = {}
+    if "sources" in corpus.columns:
+        for entries in corpus["sources"]:
+            for entry in entries if entries is not None else []:
+                if entry.get("listing_date"):
+                    dates.setdefault(str(entry["file"]), str(entry["listing_date"]))
+
+    def names(files: Any) -> list[str]:
+        files = [] if files is None else [str(f) for f in files]
+        return [named.get(f) or default_name(f, dates.get(f), "listing") for f in files]
+
+    return corpus.assign(source_names=[names(files) for files in corpus["source_files"]])
+
+
 def load_run(
     run_dir: str | os.PathLike[str],
     corpus_path: str | os.PathLike[str] = "data/processed/corpus.parquet",
@@ -238,7 +270,7 @@ def load_run(
     provenance = _read_json(run / "provenance.json")
     own = run / "corpus.parquet"
     source = own if own.exists() else Path(corpus_path)
-    corpus = _aligned_corpus(run, source, documents, provenance)
+    corpus = _with_source_names(_aligned_corpus(run, source, documents, provenance), source)
     if labels:
         llm_path = run / LLM_LABELS_FILE
         llm = read_llm_labels(llm_path, topics) if llm_path.exists() else None

@@ -34,6 +34,7 @@ from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.registry import SUFFIXES, is_supported_name, open_source, parse_file
 from landscape.ingest.ledger import DROPPED, DUPLICATE, KEPT, plan
 from landscape.ingest.merge import Labels, stage_records
+from landscape.ingest.sources import source_names
 from landscape.ingest.staging import Stage
 from landscape.io import write_json
 
@@ -71,12 +72,19 @@ class IngestResult:
         files: What each parser reported besides records (chrome lines skipped).
         file_errors: One message per file that could not be read at all.
         ignored: Files under the input folders that are not a supported format.
+        source_names: A readable name per file read (see :mod:`landscape.ingest.sources`).
     """
 
     def __init__(
-        self, output: Output, files: list[FileReport], file_errors: list[str], ignored: list[str]
+        self,
+        output: Output,
+        files: list[FileReport],
+        file_errors: list[str],
+        ignored: list[str],
+        source_names: dict[str, str] | None = None,
     ) -> None:
         self.files, self.file_errors, self.ignored = files, file_errors, ignored
+        self.source_names = source_names or {}
         self.output = output
         self._frames: dict[str, pd.DataFrame] = {}
 
@@ -229,6 +237,8 @@ class Ingestion:
         self._code_names: dict[str, int] = {}
         self._joinable: list[tuple[int, str | None, str | None, str]] = []
         self._filled: set[str] = set()
+        # The first listing date seen in each file, for its readable name.
+        self._listing_dates: dict[str, str] = {}
 
     @property
     def n(self) -> int:
@@ -239,6 +249,10 @@ class Ingestion:
         """Clean, validate and stage a batch of records (in read order)."""
         if not records:
             return
+        for record in records:
+            date = record.meta.get("listing_date") if record.meta else None
+            if date and record.source not in self._listing_dates:
+                self._listing_dates[record.source] = str(date)
         staged = stage_records(records, self.options, self.labels)
         start = self.stage.n
         signatures = self.index.add(
@@ -269,7 +283,11 @@ class Ingestion:
             label_columns, list(self.labels.shapes),
         )  # fmt: skip
         output = Output(self.stage, fate, label_columns, self._filled)
-        return IngestResult(output, files, file_errors, ignored)
+        names = source_names(
+            [(f.source, self._listing_dates.get(f.source), f.format) for f in files],
+            self.options.source_names,
+        )
+        return IngestResult(output, files, file_errors, ignored, names)
 
 
 def _lists(rows: np.ndarray, valid: np.ndarray) -> pa.Array:
@@ -380,6 +398,7 @@ def write_ingest(result: IngestResult, out_dir: str | os.PathLike[str]) -> dict[
         "summary": result.summary(),
         "file_errors": result.file_errors,
         "ignored_files": result.ignored,
+        "source_names": result.source_names,
         "files": [
             {
                 "source": f.source,

@@ -25,7 +25,7 @@ from landscape.stats.periods import periods
 def source_comparison(
     documents: pd.DataFrame,
     corpus: pd.DataFrame | None,
-    by: str = "source_files",
+    by: str = "source_names",
     normalize: bool = True,
     *,
     basename: bool | None = None,
@@ -46,7 +46,9 @@ def source_comparison(
         corpus: Table with ``doc_id`` and the ``by`` column (looked up in
             ``documents`` when ``corpus`` lacks it).
         by: Column naming the source of each paper: list-valued (e.g.
-            ``source_files``) or a plain label.
+            ``source_names``, the readable names :func:`landscape.runs.load_run`
+            adds, or ``source_files``) or a plain label. ``source_names`` falls
+            back to ``source_files`` for a corpus without names.
         normalize: Show shares (each bar sums to 1) instead of counts.
         basename: Show values as file names; by default when ``by`` ends in
             ``file``, ``files``, ``path`` or ``paths``.
@@ -61,7 +63,11 @@ def source_comparison(
     Raises:
         InputError: Neither table has the ``by`` column.
     """
-    title = title or f"Topics by {escape(by)}"
+    if by == "source_names" and not any(
+        by in t.columns for t in (documents, corpus) if t is not None
+    ):
+        by = "source_files"
+    title = title or ("Topics by source" if by.startswith("source_") else f"Topics by {escape(by)}")
     docs = documents[["doc_id", "topic"]].copy()
     docs["doc_id"] = docs["doc_id"].astype(str)
     if corpus is not None and by in corpus.columns:

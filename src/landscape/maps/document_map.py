@@ -79,7 +79,9 @@ def document_map(
     docs = documents[["doc_id", "topic", "x", "y"]].reset_index(drop=True)
     doc_ids = docs["doc_id"].astype(str)
     columns = [
-        c for c in ("title", "abstract", "source_files") if corpus is not None and c in corpus
+        c
+        for c in ("title", "abstract", "source_names", "source_files")
+        if corpus is not None and c in corpus
     ]
     if corpus is not None and columns:
         info = corpus[["doc_id", *columns]].copy()
@@ -90,7 +92,10 @@ def document_map(
 
     titles = info["title"].tolist() if "title" in info else [None] * n
     abstracts = info["abstract"].tolist() if "abstract" in info else [None] * n
-    sources = info["source_files"].tolist() if "source_files" in info else [None] * n
+    # Readable source names (landscape.runs.load_run adds them) over file paths.
+    as_files = "source_names" not in info
+    source_col = "source_files" if as_files else "source_names"
+    sources = info[source_col].tolist() if source_col in info else [None] * n
     custom = np.empty((n, 4), dtype=object)
     custom[:, 0] = [escape(d) for d in doc_ids]
     custom[:, 1] = [
@@ -101,7 +106,7 @@ def document_map(
     for value in sources:
         key = tuple(as_list(value))
         if key not in source_cache:
-            source_cache[key] = source_text(key)
+            source_cache[key] = source_text(key, as_files=as_files)
         col.append(source_cache[key])
     custom[:, 2] = col
     # Only the head of an abstract is shown: clean no more than needed.
@@ -116,7 +121,7 @@ def document_map(
     ids = set(present) | ({int(t) for t in topics["topic"]} if topics is not None else set())
     colors = topic_colors(ids)
 
-    source_line = "Source: %{customdata[2]}<br>" if "source_files" in info else ""
+    source_line = "Source: %{customdata[2]}<br>" if source_col in info else ""
     picked = (
         np.flatnonzero(doc_ids.isin({str(d) for d in highlight}).to_numpy())
         if highlight is not None

@@ -304,9 +304,14 @@ def topic_name(labels: dict[int, str], topic: int) -> str:
 # --------------------------------------------------------------------------- document map
 
 
-def source_text(value: Any, max_files: int = 3) -> str:
-    """The source files of a paper as escaped hover text, at most ``max_files`` named."""
-    names = list(dict.fromkeys(file_name(f) for f in as_list(value)))
+def source_text(value: Any, max_files: int = 3, as_files: bool = True) -> str:
+    """The sources of a paper as escaped hover text, at most ``max_files`` named.
+
+    ``value`` holds file paths (shown by file name) or, with ``as_files=False``,
+    readable source names (shown as they are).
+    """
+    shown_as = file_name if as_files else clean_text
+    names = list(dict.fromkeys(shown_as(f) for f in as_list(value)))
     if not names:
         return ""
     shown = ", ".join(names[:max_files])

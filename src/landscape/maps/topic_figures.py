@@ -38,8 +38,8 @@ def topic_sizes(
 ) -> go.Figure:
     """Horizontal bar chart of topic sizes, largest on top, with each topic's top terms.
 
-    The terms are the bar text (where they fit at 12 px) and are always in the
-    hover.
+    Each bar ends in its count (the axis leaves room for it); the terms are in
+    the hover.
 
     Args:
         topics: Topic table: ``topic``, ``label``, ``size``, and ``terms`` or
@@ -84,10 +84,11 @@ def topic_sizes(
             y=positions,
             orientation="h",
             marker={"color": [colors[int(t)] for t in table["topic"]]},
-            text=terms,
-            textposition="auto",
+            # The count at the bar's end; the terms are in the hover. (Terms as bar
+            # text were cut at the plot's edge wherever a bar was too short.)
+            text=[f"{int(n):,}" for n in table["size"]],
+            textposition="outside",
             textfont={"size": SMALL_FONT},
-            insidetextanchor="start",
             cliponaxis=False,
             customdata=custom,
             hovertemplate=(
@@ -99,14 +100,10 @@ def topic_sizes(
     fig.update_yaxes(
         tickmode="array", tickvals=positions, ticktext=labels, autorange="reversed", title=None
     )
-    fig.update_xaxes(title="Documents")
+    # Room at the right for the longest bar's count.
+    fig.update_xaxes(title="Documents", range=[0, max(1, int(table["size"].max())) * 1.12])
     return base_layout(
-        fig,
-        title,
-        width,
-        height or max(400, 30 * len(table) + 140),
-        uniformtext={"minsize": SMALL_FONT, "mode": "hide"},
-        showlegend=False,
+        fig, title, width, height or max(400, 30 * len(table) + 140), showlegend=False
     )
 
 

@@ -98,7 +98,7 @@ def _search_data(
     doc_ids = docs["doc_id"].astype(str)
     info = pd.DataFrame(index=doc_ids)
     if corpus is not None:
-        cols = [c for c in ("title", "abstract", "source_files") if c in corpus]
+        cols = [c for c in ("title", "abstract", "source_names", "source_files") if c in corpus]
         table = corpus[["doc_id", *cols]].copy()
         table["doc_id"] = table["doc_id"].astype(str)
         info = table.drop_duplicates("doc_id").set_index("doc_id").reindex(doc_ids)
@@ -133,12 +133,17 @@ def _search_data(
     source_names: list[str] = []
     source_index: dict[tuple, int] = {}
     label_col, source_col = [], []
-    for doc_id, files in zip(order, column("source_files"), strict=True):
+    # Readable source names (landscape.runs.load_run adds them) over file names.
+    named = "source_names" in info
+    shown = clean_text if named else file_name
+    for doc_id, files in zip(
+        order, column("source_names" if named else "source_files"), strict=True
+    ):
         name = topic_name(labels, topic_of[doc_id])
         label_col.append(label_index.setdefault(name, len(label_names)))
         if label_col[-1] == len(label_names):
             label_names.append(name)
-        key = tuple(dict.fromkeys(file_name(f) for f in as_list(files)))
+        key = tuple(dict.fromkeys(shown(f) for f in as_list(files)))
         if key not in source_index:
             source_index[key] = len(source_names)
             source_names.append(list(key))

@@ -1,21 +1,25 @@
+"""Label evidence and fit (landscape.labels.evidence)."""
+
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from conftest import terms
 from landscape.errors import InputError
-from landscape.label_fit import EVIDENCE_COLUMNS, label_evidence, label_terms, term_hits
-from landscape.labels import apply_labels
-from test_labels import make_tables, terms
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def tables():
-    return make_tables()
-
+from landscape.labels.evidence import (
+    EVIDENCE_COLUMNS,
+    GENERIC_RATIO,
+    LOW_FIT,
+    label_evidence,
+    label_terms,
+    term_hits,
+    verdicts,
+)
+from landscape.labels.overrides import apply_labels
+from landscape.runs import load_run, write_run
 
 # ----------------------------------------------------------------------- matching
 
@@ -114,17 +118,89 @@ def test_label_evidence_rejects_documents_missing_from_the_corpus(tables):
         label_evidence(topics, documents, corpus[corpus["doc_id"] != "g3"])
 
 
-# ----------------------------------------------------------------------- real run
+# ----------------------------------------------------------------------- verdicts
 
 
-def test_label_evidence_on_default_run():
-    run, corpus_path = ROOT / "runs" / "default", ROOT / "data" / "processed" / "corpus.parquet"
-    if not (run / "topics.parquet").exists() or not corpus_path.exists():
-        pytest.skip("no fitted default run")
-    topics = pd.read_parquet(run / "topics.parquet")
-    documents = pd.read_parquet(run / "documents.parquet")
-    ev = label_evidence(topics, documents, pd.read_parquet(corpus_path))
+def assert_verdicts_follow_the_fits(ev):
+    """The verdict columns of every row, from its fits (module docstring, "Verdicts")."""
+    for row in ev.itertuples():
+        fit, background = row.label_fit, row.background_fit
+        if not row.label_terms:
+            assert math.isnan(fit)
+            assert (row.generic, row.weak, row.verdict) == (False, False, "")
+            continue
+        generic = not math.isnan(background) and background >= GENERIC_RATIO * fit
+        assert row.generic == generic, row
+        assert row.weak == (generic or fit < LOW_FIT), row
+        expected = "generic" if generic else "low fit" if fit < LOW_FIT else "ok"
+        assert row.verdict == expected, row
+    assert ev["generic"].dtype == bool and ev["weak"].dtype == bool
+    # A generic label is always weak; an "ok" label never is.
+    assert (ev["weak"] | ~ev["generic"]).all()
+    assert not ev.loc[ev["verdict"] == "ok", "weak"].any()
+
+
+def test_verdicts_name_generic_and_low_fit_labels(tables):
+    topics, documents, corpus = tables
+    ev = label_evidence(topics, documents, corpus).set_index("topic")
+    # 3/4 of the topic, 1/6 of the rest: specific and well supported.
+    assert ev.loc[0, ["generic", "weak", "verdict"]].tolist() == [False, False, "ok"]
+    assert ev.loc[-1, "verdict"] == ""  # the outliers have no label terms
+
+    renamed, _ = apply_labels(
+        topics, documents, {0: "graph neural · diffusion", 1: "Image generation"}
+    )
+    ev = label_evidence(renamed, documents, corpus).set_index("topic")
+    # g0, g1 of topic 0 (2/4); d0, d1, d2 of the 6 others (3/6): names the field.
+    assert (ev.loc[0, "label_fit"], ev.loc[0, "background_fit"]) == (0.5, 0.5)
+    assert ev.loc[0, ["generic", "weak", "verdict"]].tolist() == [True, True, "generic"]
+    # Only d3 says "image generation" (1/4 < 1/3), nobody else: specific but rare.
+    assert ev.loc[1, ["generic", "weak", "verdict"]].tolist() == [False, True, "low fit"]
+    assert_verdicts_follow_the_fits(ev.reset_index())
+
+
+shares = st.one_of(st.just(float("nan")), st.floats(0, 1))
+
+
+@given(fit=shares, background=shares, more=st.floats(0, 1))
+def test_verdict_properties(fit, background, more):
+    v = verdicts(fit, background)
+    assert set(v) == {"generic", "weak", "verdict"}
+    assert v["verdict"] in {"", "ok", "low fit", "generic"}
+    if math.isnan(fit):  # no label terms: no verdict
+        assert v == {"generic": False, "weak": False, "verdict": ""}
+        return
+    assert v["generic"] == (not math.isnan(background) and background >= GENERIC_RATIO * fit)
+    assert v["weak"] == (v["generic"] or fit < LOW_FIT)
+    assert (v["verdict"] == "ok") == (not v["weak"])
+    assert (v["verdict"] == "generic") == v["generic"]
+    if not math.isnan(background):
+        # A label common in the rest of the corpus is no more specific ...
+        if v["generic"]:
+            assert verdicts(fit, max(background, more))["generic"]
+        # ... and one that names more of its own papers is no weaker.
+        if not v["weak"]:
+            assert not verdicts(max(fit, more), background)["weak"]
+
+
+# ----------------------------------------------------------------------- a fitted run
+
+
+@pytest.fixture(scope="module")
+def fitted_run(themes, theme_fit, tmp_path_factory):
+    """A run fitted on the themes corpus, written and read back."""
+    base = tmp_path_factory.mktemp("evidence")
+    corpus_path = base / "corpus.parquet"
+    themes.to_parquet(corpus_path, index=False)
+    write_run(theme_fit, base / "run")
+    return load_run(base / "run", corpus_path)
+
+
+def test_label_evidence_on_a_fitted_run(fitted_run):
+    topics, documents = fitted_run.topics, fitted_run.documents
+    ev = label_evidence(topics, documents, fitted_run.corpus)
     themes = ev[ev["topic"] != -1]
+    assert len(themes) >= 3
     assert len(ev) == len(topics)
     assert themes["n_docs"].sum() == (documents["topic"] != -1).sum()
     assert themes["representative_titles"].map(len).eq(3).all()
@@ -135,3 +211,6 @@ def test_label_evidence_on_default_run():
     # than they fit the rest of the corpus.
     assert (themes["label_fit"] > themes["background_fit"]).all()
     assert themes["label_fit"].mean() > 3 * themes["background_fit"].mean()
+    assert_verdicts_follow_the_fits(ev)
+    # Four well separated themes: no automatic label names the whole corpus.
+    assert not themes["generic"].any()
