@@ -161,7 +161,7 @@ class TopicsConfig:
             (BERTopic's UMAP + HDBSCAN recipe, for comparison).
         n_neighbors: Neighbours in the kNN graph (clustering and 2-D map).
         resolution: Leiden resolution; higher gives more, smaller topics. 2.0
-            gives 22 topics on the default corpus and about 35 on 10,000 arXiv
+            gives 21 topics on the default corpus and 33-34 on 10,000 arXiv
             papers; see benchmarks/results/topic_quality.md.
         consensus_runs: Leiden runs per consensus round.
         consensus_threshold: Edges kept by fewer than this share of runs are cut.
