@@ -26,7 +26,7 @@
 #    the papers per topic and period, and a test of each topic's share over time.
 #
 # Groups are the source files by default, under their readable names
-# (`source_names`: a listing page's date, or the file name without its hash;
+# (`source_names`: the file name without its hash, with a listing page's date;
 # set your own in `[ingest.source_names]` of a config file). Set `by` to another
 # corpus column (`venue`, `categories`, a label column) to compare other groups,
 # `normalize = False` to show counts, and `freq` to `"quarter"` or `"month"`.

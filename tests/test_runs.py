@@ -171,11 +171,14 @@ def test_papers_carry_readable_source_names(written, tmp_path):
     themes.to_parquet(folder / "corpus.parquet", index=False)
     # Without an ingest report: names from the file names and the listing dates.
     run = load_run(written["run"], folder / "corpus.parquet")
-    assert {n for names in run.corpus["source_names"] for n in names} == {"page 000", "Mar 11"}
+    assert {n for names in run.corpus["source_names"] for n in names} == {
+        "page 000",
+        "page 001 (Mar 11)",
+    }
     # The names ingest recorded (where the config's names were applied) win.
     report = {"summary": {}, "source_names": {files[0]: "First page"}}
     (folder / "ingest_report.json").write_text(json.dumps(report), encoding="utf-8")
     run = load_run(written["run"], folder / "corpus.parquet")
     for files_of, names in zip(run.corpus["source_files"], run.corpus["source_names"], strict=True):
         assert len(files_of) == len(names)
-        assert names == ["First page" if f == files[0] else "Mar 11" for f in files_of]
+        assert names == ["First page" if f == files[0] else "page 001 (Mar 11)" for f in files_of]

@@ -15,7 +15,7 @@ from landscape.ingest.sources import default_name, source_names
     ("path", "date", "fmt", "expected"),
     [
         ("data/raw/000_3c1f7518a6081a0f.txt", None, "listing", "page 000"),
-        ("data/raw/001_3f636bcf444e6938.txt", "Mar 11", "listing", "Mar 11"),
+        ("data/raw/001_3f636bcf444e6938.txt", "Mar 11", "listing", "page 001 (Mar 11)"),
         ("exports/scopus_2026.csv.gz", None, "tabular", "scopus 2026"),
         ("x/3c1f7518a6081a0f.bib", None, "bibtex", "3c1f7518a6081a0f"),
         ("x/12.ris", None, "ris", "file 12"),
@@ -53,6 +53,6 @@ def test_ingest_records_the_names_and_the_listing_date(tmp_path):
     options = IngestConfig(source_names={"000_3c1f7518a6081a0f.txt": "The first page"})
     written = write_ingest(ingest([raw], options), tmp_path / "out")
     names = json.loads(written["report"].read_text(encoding="utf-8"))["source_names"]
-    assert sorted(names.values()) == ["Mar 11", "The first page"]
+    assert sorted(names.values()) == ["The first page", "page 001 (Mar 11)"]
     corpus = pd.read_parquet(written["corpus"])
     assert set(names) == {f for files in corpus["source_files"] for f in files}

@@ -1,15 +1,15 @@
 """Readable names for source files: what hovers, legends and tables call each input.
 
 A scraped listing page is saved as ``001_3f636bcf444e6938.txt``; a reader should
-see ``Mar 11`` (the page's listing date) or at least ``page 001``. Each input
+see ``page 001 (Mar 11)``: its number and the page's listing date. Each input
 file gets one name when it is ingested:
 
 1. the name the user gave it (``[ingest] source_names`` in the config, keyed by
    file name or by path as ingested);
-2. else the listing date of a listing page, when the page carries one;
-3. else the file name without its extensions and without hash-like parts (runs
+2. else the file name without its extensions and without hash-like parts (runs
    of 8 or more hexadecimal digits), ``page NNN`` / ``file NNN`` when only a
-   number is left.
+   number is left, followed by the listing date of a listing page that carries
+   one: ``page 001 (Mar 11)``.
 
 Two files never share a name: a clash keeps the first and adds the file name to
 the others. ``ingest_report.json`` records the names (``source_names``), and
@@ -44,16 +44,13 @@ def default_name(path: str, listing_date: str | None = None, fmt: str = "") -> s
     Returns:
         A short one-line name, never empty.
     """
-    if listing_date and listing_date.strip():
-        return " ".join(listing_date.split())
     stem = _stem(path)
     parts = [p for p in _SEPARATORS.split(stem) if p and not _HASH.match(p)]
-    if not parts:
-        return stem or str(path)
-    name = " ".join(parts)
+    name = " ".join(parts) if parts else stem or str(path)
     if name.isdigit():
-        return f"{'page' if fmt == 'listing' else 'file'} {name}"
-    return name
+        name = f"{'page' if fmt == 'listing' else 'file'} {name}"
+    date = " ".join((listing_date or "").split())
+    return f"{name} ({date})" if date else name
 
 
 def source_names(
