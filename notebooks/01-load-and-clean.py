@@ -69,7 +69,7 @@ pd.Series(summary.get("dropped_by_reason", {}), name="records", dtype="int64").t
 
 # %%
 dropped = ledger[ledger["status"] == "dropped"]
-dropped[["source", "line", "reason_code", "reason", "raw_title"]].head(20)
+dropped[["source_name", "line", "reason_code", "reason", "raw_title"]].head(20)
 
 # %% [markdown]
 # ## Records per source file
@@ -78,7 +78,7 @@ dropped[["source", "line", "reason_code", "reason", "raw_title"]].head(20)
 # every file it came from (`source_files`), so the pages can be compared later.
 
 # %%
-ledger.groupby(["source", "status"]).size().unstack(fill_value=0)
+ledger.groupby(["source_name", "status"]).size().unstack(fill_value=0)
 
 # %% [markdown]
 # ## The clean corpus (first rows)

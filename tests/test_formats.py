@@ -17,11 +17,13 @@ from landscape.ingest.formats import (
     arxiv_atom,
     arxiv_jsonl,
     bibtex,
+    medline,
     openalex,
     registry,
     ris,
     semantic_scholar,
     tabular,
+    wos,
 )
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
@@ -375,6 +377,10 @@ def test_shared_ai_csv_gz():
         ("references.ris", "ris"),
         ("papers.csv", "tabular"),
         ("papers.tsv", "tabular"),
+        ("wos_savedrecs.txt", "wos"),
+        ("wos_tab.txt", "tabular"),
+        ("pubmed_medline.nbib", "medline"),
+        ("pubmed-set.txt", "medline"),
     ],
 )
 def test_detect_fixtures(name, expected, tmp_path):
@@ -412,7 +418,7 @@ def test_detect_listing_parquet_and_errors(tmp_path):
 
 # --- Robustness: no exception but LandscapeError escapes a parser -------------------------
 
-PARSERS = [arxiv_atom, arxiv_jsonl, openalex, semantic_scholar, bibtex, ris, tabular]
+PARSERS = [arxiv_atom, arxiv_jsonl, openalex, semantic_scholar, bibtex, ris, tabular, wos, medline]
 
 
 def _survives(module, data: bytes) -> None:
@@ -470,6 +476,8 @@ TEXT_FIXTURES = [
     ("references.ris", ris),
     ("papers.csv", tabular),
     ("papers.tsv", tabular),
+    ("wos_savedrecs.txt", wos),
+    ("pubmed_medline.nbib", medline),
 ]
 
 

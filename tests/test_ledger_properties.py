@@ -239,6 +239,47 @@ def ris(ps: list[Paper]) -> Built:
     return Built("refs.ris", text, spans=spans)
 
 
+def wos(ps: list[Paper]) -> Built:
+    records = []
+    for p in ps:
+        names = [", ".join(reversed(a.rsplit(" ", 1))) for a in p.authors]
+        authors = "".join(f"{'AF' if k == 0 else '  '} {a}\n" for k, a in enumerate(names))
+        records.append(
+            f"PT J\n{authors}TI {p.title}\nSO JOURNAL OF TESTS\nAB {p.abstract}\n"
+            f"PY {p.year}\nDI {p.doi}\nUT WOS:{p.n:015d}\nER\n"
+        )
+    head = "FN Clarivate Analytics Web of Science\nVR 1.0\n"
+    text, spans = _join(records, head, "\nEF\n", sep="\n")
+    return Built("savedrecs.txt", text, spans=spans)
+
+
+def medline(ps: list[Paper]) -> Built:
+    records = [
+        f"PMID- {31000000 + p.n}\nDP  - {p.year} Mar 5\nTI  - {p.title}\nAB  - {p.abstract}\n"
+        + "".join(f"FAU - {', '.join(reversed(a.rsplit(' ', 1)))}\n" for a in p.authors)
+        + f"JT  - Journal of tests\nAID - {p.doi} [doi]\nSO  - J Tests. {p.year};1:1-2.\n"
+        for p in ps
+    ]
+    text, spans = _join(records, "\n", "", sep="\n")
+    return Built("pubmed-set.txt", text, spans=spans)
+
+
+def wos_tab(ps: list[Paper]) -> Built:
+    # As Web of Science writes it: no quoting, tabs and line breaks out of the
+    # values, and a tab at the end of every row.
+    clean = lambda value: re.sub(r"[\t\r\n]", " ", str(value))  # noqa: E731
+    rows = [
+        "\t".join(
+            clean(v)
+            for v in ("J", "; ".join(p.authors), p.title, "JOURNAL", p.abstract, p.year, p.doi)
+        )
+        + f"\tWOS:{p.n:015d}\t\n"
+        for p in ps
+    ]
+    text, spans = _join(rows, "PT\tAU\tTI\tSO\tAB\tPY\tDI\tUT\n", "")
+    return Built("savedrecs_tab.txt", text, spans=spans)
+
+
 def table(delimiter: str, name: str):
     def build(ps: list[Paper]) -> Built:
         out = io.StringIO(newline="")
@@ -274,6 +315,9 @@ WRITERS = {
     "semantic_scholar_jsonl": jsonl(_s2_obj, "s2.jsonl"),
     "bibtex": bibtex,
     "ris": ris,
+    "wos": wos,
+    "wos_tab": wos_tab,
+    "medline": medline,
     "csv": table(",", "papers.csv"),
     "tsv": table("\t", "papers.tsv"),
     "parquet": parquet,

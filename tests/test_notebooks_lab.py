@@ -155,15 +155,22 @@ def _run_all(page, panel, timeout_s: float = 300) -> list[str]:
     raise AssertionError(f"cells still running or never run after {timeout_s} s: {texts}")
 
 
-def _open_and_run(page, name: str):
-    """Double-click ``name`` in the file browser, run all its cells; the notebook panel."""
+def _open(page, name: str):
+    """Double-click ``name`` in the file browser; its notebook panel, checked to be one."""
     item = page.locator(f'.jp-DirListing-item[title*="{name}"]').first
     item.wait_for(timeout=60_000)
     item.dblclick()
-    panel = page.locator(".jp-NotebookPanel:visible")
-    panel.wait_for(timeout=60_000)
-    assert page.locator(".jp-FileEditor:visible").count() == 0  # not opened as Python source
-    assert page.locator(".lm-TabBar-tab.jp-mod-current").inner_text().strip().startswith(name)
+    tab = page.locator(".lm-TabBar-tab.jp-mod-current", has_text=name)
+    tab.wait_for(timeout=60_000)
+    panel = page.locator(f'.jp-NotebookPanel[aria-labelledby="{tab.get_attribute("id")}"]')
+    panel.wait_for(timeout=60_000)  # a notebook, not a Python file in the text editor
+    assert page.locator(".jp-FileEditor:visible").count() == 0
+    return panel
+
+
+def _open_and_run(page, name: str):
+    """Open ``name`` by double-click and run all its cells; the notebook panel."""
+    panel = _open(page, name)
     prompts = _run_all(page, panel)
     assert len(prompts) == panel.locator(".jp-CodeCell").count() > 0
     return panel
@@ -201,17 +208,13 @@ def test_notebook_opens_by_double_click_and_runs_clean(page, project, name):
 
 
 @pytest.mark.slow
-def test_the_checks_see_stderr_and_errors(page, project):
+def test_the_checks_see_stderr_and_errors(page, lab, project):
     # The same checks on a notebook that warns and then fails: they must see both.
     header = (ROOT / "notebooks" / NOTEBOOKS[0]).read_text().split("# ---\n")[1]
     cells = '# %%\nimport sys\n\nprint("careful", file=sys.stderr)\n\n# %%\n1 / 0\n'
     (project / "notebooks" / "99-broken.py").write_text(f"# ---\n{header}# ---\n\n{cells}")
-    page.reload()
-    item = page.locator('.jp-DirListing-item[title*="99-broken.py"]').first
-    item.wait_for(timeout=60_000)
-    item.dblclick()
-    panel = page.locator(".jp-NotebookPanel:visible")
-    panel.wait_for(timeout=60_000)
+    page.goto(f"{lab}/lab/tree/notebooks", wait_until="domcontentloaded")  # lists the new file
+    panel = _open(page, "99-broken.py")
     _idle(page).wait_for(timeout=120_000)
     _menu(page, "Run", "Run All Cells")
     panel.locator(

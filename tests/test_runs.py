@@ -136,7 +136,8 @@ def ledger_for(doc_ids, duplicates=()):
 def test_read_ingest_reads_the_ledger_beside_the_corpus(written):
     run = load_run(written["run"], written["corpus_path"])
     folder = written["corpus_path"].parent
-    assert not read_ingest(run, missing_ok=True).found
+    empty = read_ingest(run, missing_ok=True)
+    assert not empty.found and empty.ledger.empty and "source_name" in empty.ledger.columns
     with pytest.raises(LandscapeError, match=r"ledger\.parquet: not found"):
         read_ingest(run)
     ids = written["themes"]["doc_id"].tolist()
@@ -146,6 +147,7 @@ def test_read_ingest_reads_the_ledger_beside_the_corpus(written):
         ledger_for(ids, duplicates=ids[:2]).to_parquet(folder / "ledger.parquet", index=False)
         record = read_ingest(run)
         assert record.found and record.summary == summary and len(record.ledger) == len(ids) + 2
+        assert set(record.ledger["source_name"]) == {"papers"}  # the file, as maps name it
         # A ledger of another ingest: one paper fewer kept, another one more.
         other = theme_corpus(n_per_theme=21)["doc_id"].iloc[-1]
         for kept in (ids[1:], [*ids, other]):

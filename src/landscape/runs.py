@@ -295,7 +295,8 @@ class IngestRecord:
 
     Attributes:
         ledger: One row per input record: what became of it (``kept``,
-            ``duplicate``, ``dropped``) and why.
+            ``duplicate``, ``dropped``) and why, with ``source_name``, the
+            readable name of its file.
         report: ``ingest_report.json``: ``summary`` (counts), ``files``,
             ``file_errors``, ``ignored_files``.
         folder: Where both were read from (beside the run's corpus).
@@ -336,7 +337,7 @@ def read_ingest(run: Run, missing_ok: bool = False) -> IngestRecord:
     folder = run.corpus_path.parent
     ledger_path, report_path = folder / "ledger.parquet", folder / "ingest_report.json"
     if missing_ok and not ledger_path.exists() and not report_path.exists():
-        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in LEDGER_COLUMNS})
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in [*LEDGER_COLUMNS, "source_name"]})
         return IngestRecord(ledger=empty, report={}, folder=folder, found=False)
     for path in (ledger_path, report_path):
         if not path.exists():
@@ -353,7 +354,14 @@ def read_ingest(run: Run, missing_ok: bool = False) -> IngestRecord:
             f"({len(kept ^ corpus_ids)} differ); the ledger belongs to another ingest, "
             "re-run `landscape ingest`"
         )
-    return IngestRecord(ledger=ledger, report=_read_json(report_path), folder=folder)
+    report = _read_json(report_path)
+    names = report.get("source_names") or {}
+    if "source" in ledger.columns:
+        # The readable name of each record's file (ingest_report.json), as maps show it.
+        ledger = ledger.assign(
+            source_name=[names.get(s) or default_name(str(s)) for s in ledger["source"]]
+        )
+    return IngestRecord(ledger=ledger, report=report, folder=folder)
 
 
 def _write_folder(

@@ -64,6 +64,9 @@ class ListingOptions:
         max_title_chars: Longest line that can still be a title.
         min_abstract_words: A line with at least this many words is prose.
         encoding: Text encoding of the files.
+        min_placed_share: Least share of a file's text lines (chrome aside) that
+            must form title/abstract pairs; a file below it is not a listing page
+            and is refused rather than turned into records.
     """
 
     chrome_patterns: tuple[str, ...] = DEFAULT_CHROME_PATTERNS
@@ -71,6 +74,12 @@ class ListingOptions:
     max_title_chars: int = 300
     min_abstract_words: int = 30
     encoding: str = "utf-8"
+    min_placed_share: float = 0.5
+
+
+# Field-tag lines of database exports: Web of Science ("TI Title", "ER"), MEDLINE
+# ("TI  - Title", "PMID- 1"), RIS ("TY  - JOUR").
+_TAGGED_RE = re.compile(r"^(?:[A-Z][A-Z0-9](?: .*)?|[A-Z][A-Z0-9 ]{3}-(?: .*)?)$")
 
 
 @dataclass
@@ -122,7 +131,9 @@ def parse_listing(
         chrome lines skipped and any warnings.
 
     Raises:
-        InputError: The file is empty or binary.
+        InputError: The file is empty or binary, or it is not a listing page: most
+            of its lines are field tags of a database export, or under
+            ``min_placed_share`` of its text lines form title/abstract pairs.
     """
     opts = options or ListingOptions()
     _check_text_file(data, source)
@@ -235,4 +246,32 @@ def parse_listing(
                 )
             )
             i += 1
+    _check_placed(records, content, source, opts)
     return records, report
+
+
+def _check_placed(
+    records: list[RawRecord], content: list[_Line], source: str, opts: ListingOptions
+) -> None:
+    """Refuse a file that is not a listing page instead of returning its lines as records.
+
+    A tagged export (Web of Science, MEDLINE, RIS) that reached this parser, or any
+    text that is not title/abstract pairs, would give records whose "titles" are
+    tag lines or random text: garbage is worse than an error.
+    """
+    if not content:
+        return
+    tagged = sum(1 for line in content if _TAGGED_RE.match(line.text))
+    if 2 * tagged > len(content):
+        raise InputError(
+            f"{source}: not a listing page: {tagged} of its {len(content)} text lines are "
+            "field tags of a database export (Web of Science, MEDLINE or RIS) that could not "
+            "be read as one; export the records again, or check the file is complete"
+        )
+    placed = 2 * sum(1 for r in records if r.title is not None and r.abstract is not None)
+    if placed < opts.min_placed_share * len(content):
+        raise InputError(
+            f"{source}: not a listing page: only {placed} of its {len(content)} text lines "
+            f"form title/abstract pairs (under {opts.min_placed_share:.0%}); refused rather "
+            "than read as records. A listing page has a title line, then its abstract line"
+        )

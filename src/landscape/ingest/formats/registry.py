@@ -1,11 +1,14 @@
 """Which parser reads which file: format detection, gzip, and one entry point.
 
 Detection looks at the content first (Parquet magic bytes, an Atom ``<feed>``,
-JSON keys that only one source uses, ``@type{key,`` entries, ``TY  -`` lines, a
-delimited header with a title column) and only then at the file name's
-extension, because exported files are often misnamed (``results.txt`` holding
-RIS). Files ending in ``.gz``, or starting with the gzip magic bytes whatever
-their name, are decompressed transparently.
+JSON keys that only one source uses, ``@type{key,`` entries, ``TY  -`` lines,
+Web of Science ``FN``/``PT`` lines, MEDLINE ``PMID-`` lines, a delimited header
+with a title column) and only then at the file name's extension, because
+exported files are often misnamed (``results.txt`` holding RIS,
+``savedrecs.txt`` holding Web of Science records). The listing-page parser comes
+last and refuses a file that is not a listing page. Files ending in ``.gz``, or
+starting with the gzip magic bytes whatever their name, are decompressed
+transparently.
 
 :func:`open_source` is the streaming entry point: it reads only the head of a
 file to detect its format and returns a generator of records. Formats with a
@@ -29,10 +32,12 @@ from landscape.ingest.formats import (
     arxiv_atom,
     arxiv_jsonl,
     bibtex,
+    medline,
     openalex,
     ris,
     semantic_scholar,
     tabular,
+    wos,
 )
 from landscape.ingest.formats.base import FileReport, RawRecord
 from landscape.ingest.formats.decoding import utf8_head
@@ -86,7 +91,7 @@ class ListingFormat:
 
 #: File name endings that folders are searched for (each also with ``.gz``).
 SUFFIXES = (".txt", ".text", ".xml", ".atom", ".json", ".jsonl", ".ndjson", ".bib", ".ris",
-            ".csv", ".tsv", ".parquet")  # fmt: skip
+            ".isi", ".ciw", ".nbib", ".medline", ".csv", ".tsv", ".parquet")  # fmt: skip
 
 
 def is_supported_name(name: str) -> bool:
@@ -103,6 +108,8 @@ FORMATS: list[tuple[str, ModuleType | type[FormatModule]]] = [
     ("arxiv_jsonl", arxiv_jsonl),
     ("bibtex", bibtex),
     ("ris", ris),
+    ("wos", wos),
+    ("medline", medline),
     ("listing", ListingFormat),
 ]
 _BY_NAME = dict(FORMATS)
@@ -131,7 +138,10 @@ def detect(data: bytes, name: str) -> str:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     json_like = stripped in (b"{", b"[")
     hint = " (JSON with no keys of OpenAlex, Semantic Scholar or arXiv)" if json_like else ""
-    supported = ".xml/.atom, .json/.jsonl, .bib, .ris, .csv/.tsv/.parquet, .txt (optionally .gz)"
+    supported = (
+        ".xml/.atom, .json/.jsonl, .bib, .ris, .isi/.ciw (Web of Science), .nbib/.medline "
+        "(PubMed), .csv/.tsv/.parquet, .txt (optionally .gz)"
+    )
     raise InputError(f"{name}: unsupported file format{hint}; supported: {supported}")
 
 

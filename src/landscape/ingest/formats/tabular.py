@@ -64,6 +64,13 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "categories": ("categories", "category", "subjects", "fields of study"),
     "url": ("url", "link"),
 }
+# Web of Science tab-delimited exports name their columns by field tag (``PT``,
+# ``AU``, ... ``TI``, ``AB``, ... ``UT``); ``ID`` there is Keywords Plus, not an id.
+_WOS_COLUMNS = {
+    "title": ("ti",), "abstract": ("ab",), "id": ("ut",), "year": ("py",), "doi": ("di",),
+    "authors": ("af", "au"), "venue": ("so",), "keywords": ("de",),
+}  # fmt: skip
+_WOS_TAG_RE = re.compile(r"^[A-Z][A-Z0-9]$")
 _OPTION = {"title": "title_col", "abstract": "abstract_col", "id": "id_col", "year": "year_col"}
 _OPTION |= {"doi": "doi_col", "authors": "authors_col", "date": "date_col", "venue": "venue_col"}
 _ARXIV_ID_RE = re.compile(
@@ -123,7 +130,8 @@ def _resolve(header: list[str], opts: FormatOptions, source: str) -> dict[str, i
     for i, col in enumerate(header):
         by_norm.setdefault(_norm(col), i)
     found: dict[str, int] = {}
-    for field, synonyms in _SYNONYMS.items():
+    names = _WOS_COLUMNS if is_wos_header(header) else _SYNONYMS
+    for field, synonyms in names.items():
         wanted = getattr(opts, _OPTION[field]) if field in _OPTION else None
         if wanted:
             if _norm(wanted) not in by_norm:
@@ -143,6 +151,18 @@ def _resolve(header: list[str], opts: FormatOptions, source: str) -> dict[str, i
             f"set title_col); columns are: {_listing(header)}"
         )
     return found
+
+
+def is_wos_header(header: list[str]) -> bool:
+    """Whether a header is that of a Web of Science tab-delimited export (``PT AU ... TI``)."""
+    # Empty names (a header that ends with a tab too) are left out, also once named.
+    cells = [c.strip() for c in header if c.strip() and not re.match(r"^column(\.\d+)?$", c)]
+    return (
+        len(cells) >= 5
+        and cells[0] in ("PT", "FN")
+        and "TI" in cells
+        and all(_WOS_TAG_RE.match(c) for c in cells)
+    )
 
 
 def _listing(header: list[str]) -> str:
@@ -232,6 +252,11 @@ def _csv_records(
     if not any(line.strip() for line in leading):
         raise InputError(f"{source}: file is empty; nothing to read")
     dialect = _dialect(leading[-1], source)
+    # Web of Science exports do not quote fields: a '"' is text, and every row
+    # may end with a tab that the header lacks.
+    wos = dialect.delimiter == "\t" and is_wos_header(leading[-1].rstrip("\r\n").split("\t"))
+    if wos:
+        dialect.quoting = csv.QUOTE_NONE
     reader = csv.reader(itertools.chain(leading, lines), dialect, strict=True)
     try:
         header = _dedupe(scrub(next(reader))[0])
@@ -265,6 +290,8 @@ def _csv_records(
             start, last = last + 1, reader.line_num
             if not row or not any(cell.strip() for cell in row):
                 continue
+            if wos and len(row) > len(header) and not "".join(row[len(header) :]).strip():
+                row = row[: len(header)]
             if len(row) != len(header):
                 why = f"line {start}: expected {len(header)} fields, found {len(row)}"
                 meta = {"original": {"fields": scrub(row)[0]}}
