@@ -11,15 +11,20 @@ Every other column is kept in ``meta["labels"]`` (for example ``group``,
 ``updated_date``): keeping all of them is simpler and loses nothing, and the
 topic-scoring step decides which ones are label-like (low cardinality).
 
-CSV is read with the stdlib ``csv`` module as a stream, line by line (a file of
-any size is read with memory bounded by its longest row), every cell as a string
-(so ids such as ``0704.0001`` keep their zeros), with line numbers: a row with
-the wrong number of fields, or a broken quote, becomes a record with ``problem``
-set and reading goes on. A field may be as large as 2 GB (the ``csv`` module's
-default limit, 128 KiB, would split a long abstract). Parquet is read with
-pyarrow one batch of rows at a time, column by column (no per-row pandas access);
-a batch that cannot be read after others were ends the file with one dropped
-record for the rest.
+CSV is read with the stdlib ``csv`` module as a stream, line by line (a file of any
+size is read with memory bounded by its longest row), every cell as a string (so ids
+such as ``0704.0001`` keep their zeros), with line numbers: a broken quote becomes a
+record with ``problem`` set and reading goes on. A row with the wrong number of
+fields keeps the columns before the first column whose count varies between rows
+(Scopus's funding columns), with a note, when its title and abstract lie there;
+otherwise it is a record with ``problem`` set. A first line that is not a header is
+skipped (with a note in the report) when the next line is one (the Dimensions
+preamble). Titles and abstracts lose HTML/JATS markup and entities; the cells as
+found stay in ``meta["original"]``. Scopus's ``[No abstract available]`` is no
+abstract. A field may be as large as 2 GB (the ``csv`` module's default limit, 128
+KiB, would split a long abstract). Parquet is read with pyarrow one batch of rows at
+a time, column by column (no per-row pandas access); a batch that cannot be read
+after others were ends the file with one dropped record for the rest.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator
+from html.entities import html5
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -40,6 +46,7 @@ from landscape.ingest.formats.base import FileReport, RawRecord
 from landscape.ingest.formats.decoding import Chain, open_text, read_exactly
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
+    html_to_text,
     jsonable,
     normalise_doi,
     parse_date,
@@ -52,14 +59,52 @@ from landscape.ingest.formats.text import (
 
 NAME = "tabular"
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "title": ("title", "paper title", "ti", "document title", "article title", "primary title"),
+    # "item title": Springer; "document title": IEEE Xplore.
+    "title": (
+        "title",
+        "paper title",
+        "ti",
+        "document title",
+        "article title",
+        "primary title",
+        "item title",
+    ),
     "abstract": ("abstract", "summary", "ab", "description", "abstract text", "abstract note"),
-    "id": ("id", "paper id", "arxiv id", "arxivid", "doc id", "uid", "eid", "openalex id"),
-    "year": ("year", "publication year", "pub year", "py"),
-    "date": ("date", "publication date", "published", "pub date", "publicationdate"),
-    "doi": ("doi", "di"),
-    "authors": ("authors", "author", "author names", "author full names", "au"),
-    "venue": ("venue", "journal", "source title", "journal name", "publication", "so"),
+    # "eid": Scopus; "lens id": Lens.org.
+    "id": (
+        "id",
+        "paper id",
+        "arxiv id",
+        "arxivid",
+        "doc id",
+        "uid",
+        "eid",
+        "openalex id",
+        "lens id",
+    ),
+    # "pubyear": Dimensions.
+    "year": ("year", "publication year", "pub year", "pubyear", "py"),
+    "date": (
+        "date",
+        "publication date",
+        "published",
+        "pub date",
+        "publicationdate",
+        "date published",
+    ),
+    # "item doi": Springer.
+    "doi": ("doi", "di", "item doi"),
+    "authors": ("authors", "author", "author names", "author full names", "au", "author/s"),
+    # "publication title": IEEE Xplore and Springer.
+    "venue": (
+        "venue",
+        "journal",
+        "source title",
+        "journal name",
+        "publication",
+        "so",
+        "publication title",
+    ),
     "keywords": ("keywords", "keyword", "author keywords", "kw", "de"),
     "categories": ("categories", "category", "subjects", "fields of study"),
     "url": ("url", "link"),
@@ -77,6 +122,21 @@ _ARXIV_ID_RE = re.compile(
     r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$", re.I
 )
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# Markup that exports leave in titles and abstracts (Scopus, Lens, Dimensions,
+# Crossref-fed tables): known HTML/JATS/MathML tags and character entities. Text
+# such as "a <b and c> d" or "x&y" is not markup and is left alone.
+_MARKUP_RE = re.compile(
+    r"</?(?:[a-z]+:[\w.-]+|i|b|u|em|strong|sub|sup|p|br|span|div|sc|italic|bold|title|sec)"
+    r"(?:\s+[\w:-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))*\s*/?>"
+    r"|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);",
+    re.I,
+)
+# Scopus writes this in place of a missing abstract.
+_NO_ABSTRACT_RE = re.compile(r"^\s*\[no abstract available\]\s*$", re.I)
+# Columns whose count varies between rows of one export, so that a row may hold
+# more (or fewer) fields than the header names from there on: Scopus's funding
+# columns. Columns before the first of them stay aligned in such a row.
+_VARIABLE_COLUMN_RE = re.compile(r"^funding( details| texts?( \d+)?)?$")
 _BATCH_ROWS = 16384
 _FIELD_LIMIT = 2**31 - 1
 
@@ -94,17 +154,19 @@ def sniff(data: bytes, name: str) -> bool:
 
     Returns:
         True for Parquet magic bytes, a table extension, or a delimited header
-        line with a title column.
+        line with a title column (the first line, or the second after a preamble).
     """
     if data[:4] == b"PAR1":
         return True
     if name.lower().removesuffix(".gz").endswith((".csv", ".tsv", ".tab", ".parquet", ".pq")):
         return True
-    first = data[:4096].decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[:1]
-    if not first:
-        return False
-    cells = [_norm(c.strip("\"' ")) for c in first[0].split(_delimiter(first[0], name))]
-    return len(cells) >= 2 and any(c in _SYNONYMS["title"] for c in cells)
+    text = data[:4096].decode("utf-8", errors="replace").lstrip("\ufeff")
+    # The header, or the line after a preamble line (Dimensions: "About the data: ...").
+    for line in [line for line in text.splitlines() if line.strip()][:2]:
+        cells = [_norm(c.strip("\"' ")) for c in line.split(_delimiter(line, name))]
+        if len(cells) >= 2 and any(c in _SYNONYMS["title"] for c in cells):
+            return True
+    return False
 
 
 def _delimiter(header: str, name: str) -> str:
@@ -179,6 +241,22 @@ def _text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
+def _has_markup(text: str) -> bool:
+    # "&D;" in "R&D;" is no entity: named entities must be HTML's.
+    return any(
+        not m.group().startswith("&") or m.group().startswith("&#") or m.group()[1:] in html5
+        for m in _MARKUP_RE.finditer(text)
+    )
+
+
+def _clean(value: Any) -> str | None:
+    """A title or abstract cell as text, without HTML/JATS markup or entities."""
+    text = _text(value)
+    if text is not None and _has_markup(text):
+        text = _text((html_to_text(text) or "").strip())
+    return text
+
+
 def _categories(value: Any) -> list[str]:
     return split_list(value, whitespace=True)
 
@@ -209,6 +287,8 @@ class _Rows:
         self.title, self.abstract = cols["title"], cols.get("abstract")
         self.date, self.id = cols.get("date"), cols.get("id")
         self.id_is_arxiv = "id" in cols and "arxiv" in _norm(header[cols["id"]])
+        variable = [i for i, name in enumerate(header) if _VARIABLE_COLUMN_RE.match(_norm(name))]
+        self.shift = variable[0] if variable and variable[0] > 0 else None
 
     def record(self, line: int, locator: str, values: list[Any]) -> RawRecord:
         """Build the record of one row (``values`` in header order)."""
@@ -232,10 +312,54 @@ class _Rows:
         if labels:
             meta["labels"] = labels
         meta["original"] = dict(zip(self.header, values, strict=True))
-        abstract = _text(values[self.abstract]) if self.abstract is not None else None
+        abstract = _clean(values[self.abstract]) if self.abstract is not None else None
+        if abstract is not None and _NO_ABSTRACT_RE.match(abstract):
+            abstract = None
         return RawRecord(
-            self.source, line, _text(values[self.title]), abstract, meta, locator=locator
+            self.source, line, _clean(values[self.title]), abstract, meta, locator=locator
         )
+
+    def shifted(self, line: int, row: list[str]) -> RawRecord:
+        """The record of a row whose field count differs from the header's.
+
+        Where the extra (or missing) field sits cannot be seen; only a column
+        whose count varies between rows (Scopus's funding columns) marks it. The
+        columns before that point are aligned and kept, the rest left out, with a
+        note; without such a point, or when the title or abstract column lies
+        past it, the row is a ``malformed-record``.
+        """
+        n, found = len(self.header), len(row)
+        why = f"line {line}: expected {n} fields, found {found}"
+        needed = [self.title] + ([self.abstract] if self.abstract is not None else [])
+        shift = self.shift
+        if shift is None or found < shift or max(needed) >= shift:
+            meta = {"original": {"fields": scrub(row)[0]}}
+            return RawRecord(
+                self.source, line, None, None, meta, why, "malformed-record", [], f"line {line}"
+            )
+        kept = scrub(row[:shift])[0]
+        record = self.record(line, f"line {line}", kept + [None] * (n - shift))
+        original = dict(zip(self.header[:shift], kept, strict=True))
+        original["unaligned fields"] = scrub(row[shift:])[0]
+        record.meta["original"] = original
+        record.notes.append(
+            f"{why}; kept columns {self.header[0]}..{self.header[shift - 1]}"
+            f" (the columns from {self.header[shift]} on may be shifted)"
+        )
+        return record
+
+    def checked(self, line: int, row: list[str], encoding: str) -> RawRecord:
+        """The record of a row, dropped as ``invalid-encoding`` when it holds bad bytes."""
+        if len(row) != len(self.header):
+            record = self.shifted(line, row)
+        elif _SURROGATE_RE.search("".join(row)):
+            record = self.record(line, f"line {line}", scrub(row)[0])
+        else:
+            return self.record(line, f"line {line}", row)
+        if record.problem is None and _SURROGATE_RE.search("".join(row)):
+            record.problem = f"line {line} is not valid {encoding} text"
+            record.problem_code = "invalid-encoding"
+        return record
 
 
 def _csv_records(
@@ -251,15 +375,44 @@ def _csv_records(
             break
     if not any(line.strip() for line in leading):
         raise InputError(f"{source}: file is empty; nothing to read")
-    dialect = _dialect(leading[-1], source)
+    # Dimensions puts a line such as "About the data: Exported on ..." above the
+    # header: a first line that is not a header is skipped when the next one is.
+    header_line, preamble, first_line = leading[-1], None, len(leading)
+    if not _is_header(header_line, source, opts):
+        following = None
+        for following in lines:  # the next line that is not blank
+            leading.append(following)
+            if following.strip("\r\n"):
+                break
+        if (
+            following is not None
+            and following.strip("\r\n")
+            and _is_header(following, source, opts)
+        ):
+            preamble = first_line
+            report.skipped.append(
+                (
+                    preamble,
+                    scrub(header_line.rstrip("\r\n"))[0],
+                    "export preamble above the header",
+                )
+            )
+            header_line = following
+    dialect = _dialect(header_line, source)
     # Web of Science exports do not quote fields: a '"' is text, and every row
     # may end with a tab that the header lacks.
-    wos = dialect.delimiter == "\t" and is_wos_header(leading[-1].rstrip("\r\n").split("\t"))
+    wos = dialect.delimiter == "\t" and is_wos_header(header_line.rstrip("\r\n").split("\t"))
     if wos:
         dialect.quoting = csv.QUOTE_NONE
     reader = csv.reader(itertools.chain(leading, lines), dialect, strict=True)
     try:
-        header = _dedupe(scrub(next(reader))[0])
+        if preamble is not None:
+            while reader.line_num < preamble:  # the preamble, read as lines
+                next(reader)
+        first_row = next(reader)
+        while not first_row:  # blank lines above the header
+            first_row = next(reader)
+        header = _dedupe(scrub(first_row)[0])
     except csv.Error as exc:
         raise InputError(f"{source}: the header line cannot be read as CSV ({exc})") from None
     cols = _resolve(header, opts, source)
@@ -292,22 +445,23 @@ def _csv_records(
                 continue
             if wos and len(row) > len(header) and not "".join(row[len(header) :]).strip():
                 row = row[: len(header)]
-            if len(row) != len(header):
-                why = f"line {start}: expected {len(header)} fields, found {len(row)}"
-                meta = {"original": {"fields": scrub(row)[0]}}
-                yield RawRecord(
-                    source, start, None, None, meta, why, "malformed-record", [], f"line {start}"
-                )
-                continue
-            if _SURROGATE_RE.search("".join(row)):
-                record = rows.record(start, f"line {start}", scrub(row)[0])
-                record.problem = f"line {start} is not valid {opts.encoding} text"
-                record.problem_code = "invalid-encoding"
-                yield record
-                continue
-            yield rows.record(start, f"line {start}", row)
+            yield rows.checked(start, row, opts.encoding)
     finally:
         csv.field_size_limit(limit)
+
+
+def _is_header(line: str, source: str, opts: FormatOptions) -> bool:
+    """Whether one line reads as a header with a title column (named or a synonym)."""
+    try:
+        cells = next(csv.reader([line.lstrip("\ufeff")], _dialect(line, source)), [])
+    except csv.Error:
+        return False
+    names = {_norm(c) for c in cells}
+    if len(cells) < 2:
+        return False
+    if opts.title_col:
+        return _norm(opts.title_col) in names
+    return bool(names & set(_SYNONYMS["title"])) or is_wos_header(cells)
 
 
 def _dialect(first_line: str, source: str) -> type[csv.Dialect]:
