@@ -22,12 +22,12 @@ this path when ``[embed] scheduler`` or ``workers`` is set.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,9 +59,6 @@ LOCAL = "local"
 # worker processes: loading the model once per worker instead of once per
 # partition saves seconds per task. It is a cache of immutable models, never
 # results, so it cannot make one run depend on another.
-_ENCODERS: OrderedDict[tuple[str, str, str], tuple[Any, str]] = OrderedDict()
-#: Encoders a worker keeps loaded, the most recently used last (each holds a model).
-_MAX_ENCODERS = 2
 
 
 def _require_distributed() -> Any:
@@ -155,14 +152,14 @@ def _worker_encoder(model: str, backend: str = "torch") -> tuple[Any, str]:
     import torch
 
     device = "cuda" if torch.cuda.is_available() and backend == "torch" else "cpu"
-    if (model, device, backend) not in _ENCODERS:
-        # No graph cache on a worker: it may not share the client's disk.
-        encoder = load_encoder(model, device, backend)
-        _ENCODERS[(model, device, backend)] = (encoder, model_identity(model))
-        while len(_ENCODERS) > _MAX_ENCODERS:
-            _ENCODERS.popitem(last=False)
-    _ENCODERS.move_to_end((model, device, backend))
-    return _ENCODERS[(model, device, backend)]
+    return _loaded_encoder(model, device, backend)
+
+
+# A worker keeps the last two encoders it used (each holds a model) across tasks.
+@functools.lru_cache(maxsize=2)
+def _loaded_encoder(model: str, device: str, backend: str) -> tuple[Any, str]:
+    # No graph cache on a worker: it may not share the client's disk.
+    return load_encoder(model, device, backend), model_identity(model)
 
 
 def _embed_partition(

@@ -33,6 +33,7 @@ The kernel: ``kernel_name="python3"`` always runs this interpreter
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import json
 import os
@@ -163,6 +164,7 @@ def notebook_parameters(
     return params
 
 
+@functools.cache
 def _ipc_kernel_manager() -> type:
     """A kernel manager whose kernels talk over local sockets, not TCP.
 

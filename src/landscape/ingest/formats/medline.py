@@ -31,7 +31,7 @@ from landscape.errors import InputError
 from landscape.ingest.formats.base import FileReport, RawRecord
 from landscape.ingest.formats.decoding import TEXT_BREAK_RE
 from landscape.ingest.formats.options import FormatOptions
-from landscape.ingest.formats.tagged import Line, Record, Syntax, judge, read_items
+from landscape.ingest.formats.tagged import Line, Record, Syntax, raw_record, read_items, settle
 from landscape.ingest.formats.text import compact, name_first_last, normalise_doi, to_year
 
 NAME = "medline"
@@ -134,17 +134,7 @@ def _record(record: Record, source: str, problem: str | None, code: str | None) 
             "original": record.original(),
         }
     )
-    return RawRecord(
-        source,
-        record.line,
-        _title(record),
-        record.text("AB"),
-        meta,
-        problem,
-        code if problem else None,
-        [],
-        f"line {record.line}",
-    )
+    return raw_record(record, source, _title(record), meta, problem, code)
 
 
 def parse(
@@ -173,11 +163,7 @@ def parse(
     def close(ended: str | None) -> None:
         nonlocal current, orphan
         assert current is not None
-        problem, code = judge(current, ended, _ONCE)
-        if orphan and not problem:
-            span = f"lines {current.line} to {current.last}"
-            problem = f"record with no PMID line ({span}): its first line is missing or damaged"
-            code = "malformed-record"
+        problem, code = settle(current, ended, _ONCE, "PMID", orphan)
         records.append(_record(current, source, problem, code))
         current, orphan = None, False
 
@@ -191,23 +177,17 @@ def parse(
             if current is not None and not item.text:
                 close(None)
             elif current is not None:
-                current.stray.append(item)
-                current.bad_bytes = current.bad_bytes or bad
-                current.last = item.line
+                current.add(item, bad)
             elif item.text:
                 why = f"line {item.line} is not valid text" if bad else "text outside any record"
                 report.skipped.append((item.line, item.text[:80], why))
             continue
-        last = item.line + len(item.values) - 1
         if item.tag == "PMID" and current is not None:
             close(None)
         if current is None:
-            current = Record(item.line, [item], bad_bytes=bad, last=last)
-            orphan = item.tag != "PMID"
+            current, orphan = Record.start(item, bad), item.tag != "PMID"
         else:
-            current.fields.append(item)
-            current.bad_bytes = current.bad_bytes or bad
-            current.last = last
+            current.add(item, bad)
     if current is not None:
         close("the file ends after it")
     if not records:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from landscape.errors import InputError
+from landscape.ingest.formats.base import RawRecord
 from landscape.ingest.formats.decoding import decode_lines
 
 
@@ -71,6 +73,21 @@ class Record:
     stray: list[Line] = field(default_factory=list)
     bad_bytes: str | None = None
     last: int = 0
+
+    @classmethod
+    def start(cls, first: Field, bad: str | None) -> Record:
+        """A record whose first field is ``first`` (``bad``: its lines' bad bytes)."""
+        return cls(first.line, [first], bad_bytes=bad, last=first.line + len(first.values) - 1)
+
+    def add(self, item: Field | Line, bad: str | None) -> None:
+        """Add the next field of the record, or a stray line inside it."""
+        if isinstance(item, Field):
+            self.fields.append(item)
+            self.last = item.line + len(item.values) - 1
+        else:
+            self.stray.append(item)
+            self.last = item.line
+        self.bad_bytes = self.bad_bytes or bad
 
     def get(self, tag: str) -> Field | None:
         """The first field with ``tag``."""
@@ -168,3 +185,37 @@ def judge(
     if ended and tags and tags[-1] in ("TI", "AB"):
         return f"{where} is cut off: {ended}, after its {tags[-1]} field", "truncated"
     return None, None
+
+
+def settle(
+    record: Record, ended: str | None, once: tuple[str, ...], first_tag: str, orphan: bool
+) -> tuple[str | None, str | None]:
+    """:func:`judge`, and an ``orphan`` record (its ``first_tag`` line lost) is malformed."""
+    problem, code = judge(record, ended, once)
+    if orphan and not problem:
+        span = f"lines {record.line} to {record.last}"
+        problem = f"record with no {first_tag} line ({span}): its first line is missing or damaged"
+        code = "malformed-record"
+    return problem, code
+
+
+def raw_record(
+    record: Record,
+    source: str,
+    title: str | None,
+    meta: dict[str, Any],
+    problem: str | None,
+    code: str | None,
+) -> RawRecord:
+    """The :class:`RawRecord` of a record read: its AB field is the abstract."""
+    return RawRecord(
+        source,
+        record.line,
+        title,
+        record.text("AB"),
+        meta,
+        problem,
+        code if problem else None,
+        [],
+        f"line {record.line}",
+    )

@@ -32,7 +32,15 @@ from landscape.errors import InputError
 from landscape.ingest.formats.base import FileReport, RawRecord
 from landscape.ingest.formats.decoding import TEXT_BREAK_RE
 from landscape.ingest.formats.options import FormatOptions
-from landscape.ingest.formats.tagged import Field, Line, Record, Syntax, judge, read_items
+from landscape.ingest.formats.tagged import (
+    Field,
+    Line,
+    Record,
+    Syntax,
+    raw_record,
+    read_items,
+    settle,
+)
 from landscape.ingest.formats.text import (
     compact,
     name_first_last,
@@ -117,17 +125,7 @@ def _record(record: Record, source: str, problem: str | None, code: str | None) 
             "original": record.original(),
         }
     )
-    return RawRecord(
-        source,
-        record.line,
-        record.text("TI"),
-        record.text("AB"),
-        meta,
-        problem,
-        code if problem else None,
-        [],
-        f"line {record.line}",
-    )
+    return raw_record(record, source, record.text("TI"), meta, problem, code)
 
 
 def parse(
@@ -156,12 +154,8 @@ def parse(
     def close(ended: str | None) -> None:
         nonlocal current, orphan
         assert current is not None
-        problem, code = judge(current, ended, _ONCE)
-        if orphan and not problem:
-            span = f"lines {current.line} to {current.last}"
-            problem = f"record with no PT line ({span}): its first line is missing or damaged"
-            code = "malformed-record"
-        elif ended and not problem:
+        problem, code = settle(current, ended, _ONCE, "PT", orphan)
+        if ended and not problem:
             report.warnings.append(
                 f"{source}: record at line {current.line} has no ER line ({ended}); "
                 "it is complete and kept"
@@ -172,25 +166,20 @@ def parse(
     for item, bad in read_items(data, source, opts.encoding, SYNTAX):
         if isinstance(item, Line):
             if current is not None and item.text:
-                current.stray.append(item)
-                current.bad_bytes = current.bad_bytes or bad
-                current.last = item.line
+                current.add(item, bad)
             elif item.text:
                 why = f"line {item.line} is not valid text" if bad else "text outside any record"
                 report.skipped.append((item.line, item.text[:80], why))
             continue
-        last = item.line + len(item.values) - 1
         if item.tag == "PT" and current is not None:
             close(f"the next PT starts at line {item.line}")
         if item.tag == "PT":
-            current = Record(item.line, [item], bad_bytes=bad, last=last)
+            current = Record.start(item, bad)
         elif current is not None and item.tag == "ER":
             current.bad_bytes = current.bad_bytes or bad
             close(None)
         elif current is not None and item.tag not in _FILE_TAGS:
-            current.fields.append(item)
-            current.bad_bytes = current.bad_bytes or bad
-            current.last = last
+            current.add(item, bad)
         elif current is not None:  # FN/VR/EF inside a record: its ER was lost
             close(f"line {item.line} is {item.tag}")
             _skip_file_tag(item, report)
@@ -198,7 +187,7 @@ def parse(
             _skip_file_tag(item, report)
         else:
             # A tag line outside any record: a record whose PT line was lost.
-            current, orphan = Record(item.line, [item], bad_bytes=bad, last=last), True
+            current, orphan = Record.start(item, bad), True
     if current is not None:
         close("the file ends without its ER line")
     if not records:
