@@ -112,3 +112,53 @@ def test_cli_flags_override_config(tmp_path, monkeypatch):
     assert len(pd.read_parquet(out / "corpus.parquet")) == 0
     assert main([*args, "--min-abstract-words", "5"]) == 0
     assert len(pd.read_parquet(out / "corpus.parquet")) == 1
+
+
+def test_keep_title_only_flag_overrides_config(tmp_path, capsys):
+    (tmp_path / "a.txt").write_bytes(listing(("Good Paper Title", ABSTRACT)) + b"Lonely Title\n")
+    out = tmp_path / "out"
+    args = ["ingest", str(tmp_path / "a.txt"), "--out", str(out)]
+    assert main(args) == 0
+    assert pd.read_parquet(out / "corpus.parquet")["has_abstract"].tolist() == [True]
+    assert "title only" not in capsys.readouterr().out
+    assert main([*args, "--keep-title-only"]) == 0
+    corpus = pd.read_parquet(out / "corpus.parquet").set_index("title")
+    assert corpus["has_abstract"].to_dict() == {"Good Paper Title": True, "Lonely Title": False}
+    assert "kept: no abstract (title only)" in capsys.readouterr().out
+    report = json.loads((out / "ingest_report.json").read_text())
+    assert report["summary"]["title_only"] == 1
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[ingest]\nkeep_title_only = true\n")
+    assert main([*args, "--config", str(cfg), "--drop-title-only"]) == 0
+    assert len(pd.read_parquet(out / "corpus.parquet")) == 1
+
+
+def test_run_passes_keep_title_only_to_ingest(tmp_path, monkeypatch):
+    import landscape.cli.stages as stages
+
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.txt").write_bytes(
+        listing(("Good Paper Title", ABSTRACT)) + b"Lonely Title\n"
+    )
+    (tmp_path / "cfg.toml").write_text('[paths]\nraw = "raw"\nprocessed = "proc"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(stages, "run_fit", lambda *args, **kwargs: None)  # ingest only
+    argv = ["run", "--config", "cfg.toml", "--no-report", "--keep-title-only"]
+    assert main(argv) == 0
+    assert len(pd.read_parquet(tmp_path / "proc" / "corpus.parquet")) == 2
+
+
+def test_ingest_names_files_it_does_not_read(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(listing(("Good Paper Title", ABSTRACT)))
+    for k in range(12):
+        (folder / f"scan{k:02d}.pdf").write_bytes(b"%PDF-1.4")
+    out = tmp_path / "out"
+    assert main(["ingest", str(folder), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "12 files in the input folders are in no supported format" in err
+    assert "scan00.pdf" in err and "scan09.pdf" in err and "and 2 more" in err
+    assert "ingest_report.json" in err  # where the rest are named
+    report = json.loads((out / "ingest_report.json").read_text())
+    assert len(report["ignored_files"]) == report["summary"]["files_ignored"] == 12

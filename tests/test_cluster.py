@@ -30,7 +30,7 @@ def test_consensus_is_deterministic_for_a_seed():
 
 def test_labels_are_sorted_by_size_and_small_groups_are_outliers():
     labels = np.array([5, 5, 5, 2, 2, 9, 9, 9, 9, 7])
-    out = cluster._canonical(labels, min_size=2)
+    out = cluster.canonical(labels, min_size=2)
     assert out.tolist() == [1, 1, 1, 2, 2, 0, 0, 0, 0, -1]
 
 

@@ -59,6 +59,15 @@ def test_override_ignores_none_and_returns_new_object():
     assert new.to_dict()["ingest"]["min_abstract_words"] == 7
 
 
+def test_keep_title_only_from_toml(tmp_path):
+    assert Config().ingest.keep_title_only is False  # the default drops them
+    path = tmp_path / "c.toml"
+    path.write_text("[ingest]\nkeep_title_only = true\n")
+    assert load_config(path).ingest.keep_title_only is True
+    with pytest.raises(ConfigError, match="keep_title_only must be bool"):
+        from_dict({"ingest": {"keep_title_only": "yes"}}, source="my.toml")
+
+
 def test_source_names_table_from_toml(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('[ingest.source_names]\n"001_ab12cd34ef56.txt" = "Trending, 11 March"\n')

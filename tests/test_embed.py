@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from landscape import embed
@@ -108,6 +109,19 @@ def test_corpus_texts_joins_title_and_abstract(themes):
     texts = embed.corpus_texts(themes.head(2))
     assert texts[0].startswith(themes.title.iloc[0] + ". ")
     assert texts[0].endswith(themes.abstract.iloc[0])
+
+
+def test_corpus_texts_of_a_title_only_paper_is_its_title():
+    corpus = pd.DataFrame(
+        {
+            "title": ["Full Paper", "Title Only Paper", "Missing Abstract"],
+            "abstract": ["Its abstract.", "", None],
+            "has_abstract": [True, False, False],
+        }
+    )
+    assert embed.corpus_texts(corpus) == [
+        "Full Paper. Its abstract.", "Title Only Paper", "Missing Abstract",
+    ]  # fmt: skip
 
 
 def test_bf16_agrees_with_fp32_and_is_cached_apart(tmp_path):

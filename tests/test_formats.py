@@ -3,6 +3,7 @@ import csv
 import gzip
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,13 +13,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA
+from landscape.config import IngestConfig
 from landscape.errors import InputError, LandscapeError
+from landscape.ingest import ingest
+from landscape.ingest.clean import clean_prose
 from landscape.ingest.formats import (
     arxiv_atom,
     arxiv_jsonl,
     bibtex,
+    crossref,
+    csl_json,
     medline,
     openalex,
+    pubmed_xml,
     registry,
     ris,
     semantic_scholar,
@@ -95,9 +102,11 @@ def test_arxiv_atom_fields():
     first = records[0]
     title = " ".join(first.title.split())
     assert title == "Topic Maps of Research Fields: Stable Clusters & Defensible Labels"
-    # Entities decoded, HTML tags stripped.
-    assert "without supervision & show" in first.abstract
-    assert "<b>" not in first.abstract and "authors’ code" in first.abstract
+    # XML entities decoded; the HTML they held stays for the ledger, and goes when staged.
+    assert "<b>without</b> supervision &amp; show" in first.abstract
+    assert "authors’ code" in first.abstract
+    cleaned = clean_prose(first.abstract)
+    assert "without supervision & show" in cleaned and "<b>" not in cleaned
     assert first.meta["arxiv_id"] == "2101.00001"
     assert first.meta["doi"] == "10.1234/example.2021.001"
     assert first.meta["authors"] == ["José Núñez", "Zoë Müller"]
@@ -164,10 +173,12 @@ def test_openalex_page():
     records, _ = parse(openalex, "openalex_page.json")
     assert len(records) == 3
     first = records[0]
-    # The inverted index is rebuilt in word order, with JATS tags and entities removed.
-    abstract = " ".join(first.abstract.split())
+    # The inverted index is rebuilt in word order, markup as found (removed when staged).
+    assert first.abstract.startswith("Despite growing interest in <jats:p>Open Access &amp;")
+    abstract = clean_prose(first.abstract)
     assert abstract == "Despite growing interest in Open Access & in science, little is known."
-    assert first.title == "The state of OA: a large-scale analysis"
+    assert first.title == "The state of <i>OA</i>: a large-scale analysis"
+    assert clean_prose(first.title) == "The state of OA: a large-scale analysis"
     assert first.meta["doi"] == "10.7717/peerj.4375"
     assert first.meta["arxiv_id"] == "1707.00001"
     assert first.meta["venue"] == "PeerJ"
@@ -202,6 +213,11 @@ def test_semantic_scholar():
     assert len(records) == 4
     first = records[0]
     assert first.abstract == (
+        "We introduce a new language representation model called <b>BERT</b> &amp; show it "
+        "&lt;works&gt; well."
+    )
+    # "<works>" is no HTML element: only the tags of one are removed.
+    assert clean_prose(first.abstract) == (
         "We introduce a new language representation model called BERT & show it <works> well."
     )
     assert first.meta["doi"] == "10.18653/v1/n19-1423"
@@ -381,6 +397,9 @@ def test_shared_ai_csv_gz():
         ("wos_tab.txt", "tabular"),
         ("pubmed_medline.nbib", "medline"),
         ("pubmed-set.txt", "medline"),
+        ("pubmed_articles.xml", "pubmed_xml"),
+        ("crossref_works.json", "crossref"),
+        ("zotero_export.csl.json", "csl_json"),
     ],
 )
 def test_detect_fixtures(name, expected, tmp_path):
@@ -416,9 +435,49 @@ def test_detect_listing_parquet_and_errors(tmp_path):
     assert registry.parse_file(unnamed)[1].format == "ris"
 
 
+#: One export of every format (and every kind of CSV export).
+MIXED = [
+    "arxiv_query.xml", "arxiv_snapshot.jsonl", "openalex_page.json", "s2_search.json",
+    "references.bib", "references.ris", "papers.csv", "papers.tsv", "wos_savedrecs.txt",
+    "wos_tab.txt", "pubmed_medline.nbib", "pubmed_articles.xml", "crossref_works.json",
+    "zotero_export.csl.json", "scopus_export.csv", "ieee_export.csv", "springer_export.csv",
+    "dimensions_export.csv", "lens_export.csv",
+]  # fmt: skip
+
+
+def test_mixed_folder_of_every_format_ingests_in_one_call(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in MIXED:
+        shutil.copy(FORMATS / name, folder / name)
+    shutil.copy(DATA / "listing_compact.txt", folder / "listing.txt")
+    words = "a parquet file holds this paper about sparse kernels for fast graph learning"
+    pq.write_table(pa.table({"title": ["A Parquet Paper"], "abstract": [f"{words} {words}."]}),
+                   folder / "papers.parquet")  # fmt: skip
+    expected = {}
+    for path in sorted(folder.iterdir()):
+        records, report = registry.parse_file(path)
+        expected[path.name] = (report.format, len(records))
+    assert {fmt for fmt, _ in expected.values()} == {fmt for fmt, _ in registry.FORMATS}
+    # The older fixtures have short abstracts: keep them, to see every file's papers.
+    result = ingest([folder], IngestConfig(min_abstract_words=1))
+    summary = result.summary()
+    assert summary["files_read"] == len(expected)
+    assert summary["files_failed"] == summary["files_ignored"] == 0
+    # Every file's records are in the ledger, and every file with abstracts gave papers.
+    ledger = result.ledger.assign(file=result.ledger["source"].map(lambda s: Path(s).name))
+    assert ledger["file"].value_counts().to_dict() == {n: k for n, (_, k) in expected.items()}
+    used = set(ledger.loc[ledger["status"] != "dropped", "file"])
+    assert used >= set(expected) - {"springer_export.csv"}  # Springer has no abstracts
+    assert summary["records_read"] == summary["kept"] + summary["duplicate"] + summary["dropped"]
+
+
 # --- Robustness: no exception but LandscapeError escapes a parser -------------------------
 
-PARSERS = [arxiv_atom, arxiv_jsonl, openalex, semantic_scholar, bibtex, ris, tabular, wos, medline]
+PARSERS = [
+    arxiv_atom, arxiv_jsonl, openalex, semantic_scholar, bibtex, ris, tabular, wos, medline,
+    pubmed_xml, crossref, csl_json,
+]  # fmt: skip
 
 
 def _survives(module, data: bytes) -> None:
@@ -478,6 +537,9 @@ TEXT_FIXTURES = [
     ("papers.tsv", tabular),
     ("wos_savedrecs.txt", wos),
     ("pubmed_medline.nbib", medline),
+    ("pubmed_articles.xml", pubmed_xml),
+    ("crossref_works.json", crossref),
+    ("zotero_export.csl.json", csl_json),
 ]
 
 

@@ -1,7 +1,10 @@
+import csv
 import gzip
+import io
 import json
 import subprocess
 import sys
+from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
 import pyarrow as pa
@@ -287,3 +290,93 @@ def test_stage_left_by_a_killed_run_is_removed(tmp_path, default_corpus):
     (stale / "records.arrow").write_bytes(b"x" * 1000)
     ingest([default_corpus], work_dir=tmp_path).close()
     assert not stale.exists()
+
+
+# --- Markup, in every format ----------------------------------------------------------------
+
+MARKED_TITLE = "The <i>Lumen</i> toolkit &amp; shortcut learning"
+MARKED_ABSTRACT = (
+    "<jats:p>We measure how deep networks rely on spurious features &amp; shortcuts "
+    "(p<0.05, a<b>c) in H<sub>2</sub>O images, across twelve public benchmarks and "
+    "three model families, and release the code and data for others to reuse.</jats:p>"
+)
+CLEAN_TITLE = "The Lumen toolkit & shortcut learning"
+CLEAN_ABSTRACT = (
+    "We measure how deep networks rely on spurious features & shortcuts (p<0.05, a<b>c) "
+    "in H2O images, across twelve public benchmarks and three model families, and release "
+    "the code and data for others to reuse."
+)
+
+
+def marked_files() -> dict[str, bytes]:
+    """One file per format, each with one paper whose title and abstract hold markup."""
+    t, a = MARKED_TITLE, MARKED_ABSTRACT
+    table = io.StringIO()
+    csv.writer(table).writerows([["title", "abstract"], [t, a]])
+    index: dict[str, list[int]] = {}
+    for k, word in enumerate(a.split(" ")):
+        index.setdefault(word, []).append(k)
+    work = {"id": "https://openalex.org/W1", "title": t, "authorships": [],
+            "abstract_inverted_index": index}  # fmt: skip
+    paper = {"paperId": "abc", "externalIds": {"CorpusId": 1}, "title": t, "abstract": a}
+    versions = [{"version": "v1", "created": "Mon, 4 Jan 2021 10:00:00 GMT"}]
+    snapshot = {"id": "2101.00001", "title": t, "abstract": a, "versions": versions}
+    atom = (
+        '<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n<entry>\n'
+        "<id>http://arxiv.org/abs/2101.00001v1</id>\n"
+        f"<title>{xml_escape(t)}</title>\n<summary>{xml_escape(a)}</summary>\n</entry>\n</feed>\n"
+    )
+    wos = (
+        f"FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI {t}\nAB {a}\nPY 2020\nER\n\nEF\n"
+    )
+    return {
+        "table.csv": table.getvalue().encode(),
+        "refs.ris": f"TY  - JOUR\nTI  - {t}\nAB  - {a}\nPY  - 2020\nER  - \n".encode(),
+        "refs.bib": f"@article{{k1,\n  title = {{{t}}},\n  abstract = {{{a}}}\n}}\n".encode(),
+        "savedrecs.txt": wos.encode(),
+        "pubmed.nbib": f"PMID- 1\nTI  - {t}\nAB  - {a}\nDP  - 2020\n\n".encode(),
+        "page.txt": listing((t, a), ("Another Paper Title", OTHER_ABSTRACT)),
+        "works.json": json.dumps({"meta": {}, "results": [work]}).encode(),
+        "s2.json": json.dumps({"total": 1, "data": [paper]}).encode(),
+        "arxiv.jsonl": (json.dumps(snapshot) + "\n").encode(),
+        "query.xml": atom.encode(),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(marked_files()))
+def test_markup_is_removed_in_every_format_and_kept_in_the_ledger(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(marked_files()[name])
+    result = ingest([path])
+    check_invariant(result)
+    paper = result.corpus.set_index("title").loc[CLEAN_TITLE]
+    assert paper["abstract"] == CLEAN_ABSTRACT
+    row = result.ledger[result.ledger.doc_id == paper["doc_id"]].iloc[0]
+    assert row["raw_title"] == MARKED_TITLE
+    assert " ".join(row["raw_abstract"].split()) == MARKED_ABSTRACT
+
+
+# --- Ignored files and papers without an abstract in the report --------------------------------
+
+
+def test_report_json_names_ignored_files_and_counts_title_only(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(listing(("Good Paper Title", ABSTRACT)) + b"Lonely Title\n")
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    (folder / "README.md").write_text("read me")
+    result = ingest([folder], IngestConfig(keep_title_only=True))
+    check_invariant(result)
+    assert sorted(p.rsplit("/", 1)[-1] for p in result.ignored) == ["README.md", "notes.docx"]
+    paths = write_ingest(result, tmp_path / "out")
+    report = json.loads(paths["report"].read_text())
+    assert sorted(p.rsplit("/", 1)[-1] for p in report["ignored_files"]) == [
+        "README.md", "notes.docx",
+    ]  # fmt: skip
+    assert report["summary"]["files_ignored"] == 2
+    assert report["summary"]["title_only"] == 1 and report["summary"]["kept"] == 2
+    corpus = pd.read_parquet(paths["corpus"]).set_index("title")
+    assert corpus["has_abstract"].to_dict() == {"Good Paper Title": True, "Lonely Title": False}
+    # Without the setting, the same paper is dropped as before.
+    default = ingest([folder]).summary()
+    assert default["title_only"] == 0 and default["dropped_by_reason"] == {"no-abstract": 1}

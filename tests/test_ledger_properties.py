@@ -295,6 +295,83 @@ def table(delimiter: str, name: str):
     return build
 
 
+def _name_parts(author: str) -> tuple[str, str]:
+    first, _, last = author.rpartition(" ")
+    return first, last
+
+
+def pubmed_xml(ps: list[Paper]) -> Built:
+    head = (
+        '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
+        '1st January 2024//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">\n'
+        "<PubmedArticleSet>\n"
+    )
+    articles = [
+        "<PubmedArticle>\n  <MedlineCitation>\n"
+        f'    <PMID Version="1">{31000000 + p.n}</PMID>\n    <Article>\n'
+        f"      <Journal><JournalIssue><PubDate><Year>{p.year}</Year><Month>Mar</Month>"
+        "</PubDate></JournalIssue><Title>Journal of tests</Title></Journal>\n"
+        f"      <ArticleTitle>{_xml(p.title)}</ArticleTitle>\n"
+        + (
+            f'      <Abstract><AbstractText Label="BACKGROUND">{_xml(p.abstract)}</AbstractText>'
+            "</Abstract>\n"
+            if p.abstract
+            else ""
+        )
+        + "      <AuthorList>\n"
+        + "".join(
+            f"        <Author><LastName>{_xml(last)}</LastName><ForeName>{_xml(first)}</ForeName>"
+            "</Author>\n"
+            for first, last in map(_name_parts, p.authors)
+        )
+        + "      </AuthorList>\n    </Article>\n  </MedlineCitation>\n"
+        f'  <PubmedData><ArticleIdList><ArticleId IdType="doi">{p.doi}</ArticleId>'
+        "</ArticleIdList></PubmedData>\n</PubmedArticle>\n"
+        for p in ps
+    ]
+    text, spans = _join(articles, head, "</PubmedArticleSet>\n")
+    return Built("pubmed.xml", text, spans=spans)
+
+
+def _crossref_obj(p: Paper) -> dict:
+    # As the REST API writes a work: lists of titles, a JATS abstract (escaped text).
+    jats = f"<jats:title>Abstract</jats:title><jats:p>{_xml(p.abstract)}</jats:p>"
+    return {
+        "reference-count": 0, "DOI": p.doi, "type": "journal-article", "title": [p.title],
+        **({"abstract": jats} if p.abstract else {}),
+        "author": [{"given": f, "family": last} for f, last in map(_name_parts, p.authors)],
+        "container-title": ["Journal of tests"], "is-referenced-by-count": 0,
+        "issued": {"date-parts": [[p.year, 3]]},
+    }  # fmt: skip
+
+
+def crossref_page(ps: list[Paper]) -> Built:
+    items = ["      " + json.dumps(_crossref_obj(p), ensure_ascii=False) for p in ps]
+    head = (
+        '{\n  "status": "ok",\n  "message-type": "work-list",\n  "message-version": "1.0.0",\n'
+        f'  "message": {{\n    "facets": {{}},\n    "total-results": {len(ps)},\n    "items": [\n'
+    )
+    text, spans = _join(items, head, '\n    ],\n    "items-per-page": 20\n  }\n}\n', sep=",\n")
+    return Built("crossref.json", text, spans=spans)
+
+
+def _csl_obj(p: Paper) -> dict:
+    return {
+        "id": f"item{p.n}", "type": "article-journal", "title": p.title,
+        **({"abstract": p.abstract} if p.abstract else {}),
+        "container-title": "Journal of tests", "DOI": p.doi,
+        "author": [{"family": last, "given": f} for f, last in map(_name_parts, p.authors)],
+        "issued": {"date-parts": [[str(p.year)]]}, "keyword": "alpha, beta",
+    }  # fmt: skip
+
+
+def csl_list(ps: list[Paper]) -> Built:
+    # As Zotero writes it: a list, one item a line here (Zotero indents more).
+    items = ["\t" + json.dumps(_csl_obj(p), ensure_ascii=False) for p in ps]
+    text, spans = _join(items, "[\n", "\n]\n", sep=",\n")
+    return Built("zotero.csl.json", text, spans=spans)
+
+
 def parquet(ps: list[Paper]) -> Built:
     buffer = io.BytesIO()
     columns = {
@@ -318,6 +395,9 @@ WRITERS = {
     "wos": wos,
     "wos_tab": wos_tab,
     "medline": medline,
+    "pubmed_xml": pubmed_xml,
+    "crossref": crossref_page,
+    "csl_json": csl_list,
     "csv": table(",", "papers.csv"),
     "tsv": table("\t", "papers.tsv"),
     "parquet": parquet,
@@ -541,3 +621,23 @@ def test_huge_field_is_kept_with_its_neighbours(fmt):
     result = run_ingest(built.name, built.bytes())
     assert_survive(result, ps, built)
     assert result.corpus["abstract"].str.len().max() >= HUGE * 0.9
+
+
+# A listing page is title/abstract pairs: a page of titles alone is no listing page.
+@pytest.mark.parametrize("fmt", [name for name in WRITERS if name != "listing"])
+@settings(PROFILE, max_examples=6)
+@given(ps=papers(), without=st.sets(st.integers(0, 3)))
+def test_title_only_papers_are_kept_with_keep_title_only(fmt, ps, without):
+    # Papers without an abstract are written as the format writes an empty field.
+    ps = [Paper(p.n, p.title, "", p.year, p.authors) if p.n in without and p.n else p for p in ps]
+    built = WRITERS[fmt](ps)
+    result = run_ingest(built.name, built.bytes(), IngestConfig(keep_title_only=True))
+    assert_survive(result, ps)
+    corpus = result.corpus
+    tokens = corpus["title"].str.extract(r"(Qz\d+x)")[0]
+    flags = dict(zip(tokens, corpus["has_abstract"], strict=True))
+    assert flags == {p.token: bool(p.abstract) for p in ps}
+    assert result.summary()["title_only"] == sum(not p.abstract for p in ps)
+    # The default drops them, and still accounts for every record.
+    default = run_ingest(built.name, built.bytes())
+    assert_survive(default, [p for p in ps if p.abstract])

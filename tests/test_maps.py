@@ -86,14 +86,11 @@ def make_run(seed: int = 0):
     )
     hierarchy = pd.DataFrame(
         {
-            "Parent_ID": [4, 3],
-            "Parent_Name": ["graph_galaxy_<script>x</script>", "graph_protein"],
-            "Topics": [[0, 1, 2], [0, 1]],
-            "Child_Left_ID": [3, 0],
-            "Child_Left_Name": ["graph_protein", "graph"],
-            "Child_Right_ID": [2, 1],
-            "Child_Right_Name": ["galaxy", "protein"],
-            "Distance": [0.9, 0.4],
+            "topic": [3, 4, 0, 1, 2],
+            "level": [0, 0, 1, 1, 1],
+            "parent": [-1, -1, 3, 3, 4],
+            "label": ["graphs & <script>x</script>", "sky", "a", "b", "c"],
+            "size": [36, 12, 20, 16, 12],
         }
     )
     return documents, corpus, topics, hierarchy
@@ -302,28 +299,30 @@ def test_topic_sizes(run):
 def test_topic_hierarchy(run):
     _, _, topics, hierarchy = run
     fig = maps.topic_hierarchy(hierarchy, topics)
-    shapes = fig.layout.shapes
-    assert len(shapes) == 2  # two merges
-    assert all(s.type == "path" for s in shapes)
-    heights = sorted(float(re.search(r"H ([\d.]+) V", s.path).group(1)) for s in shapes)
-    assert heights == [0.4, 0.9]
-    ticks = list(fig.layout.yaxis.ticktext)
-    assert len(ticks) == 3
-    # depth-first leaf order: 0 and 1 (merged first) are neighbours, then 2
-    assert ticks[0].startswith("graphs") and ticks[2].startswith("galaxies")
-    assert "&lt;script&gt;" in ticks[1]
-    leaves = fig.data[1]
-    assert list(leaves.x) == [0.0, 0.0, 0.0]
+    (icicle,) = fig.data
+    assert icicle.type == "icicle" and icicle.branchvalues == "total"
+    assert list(icicle.ids) == ["all", "t3", "t4", "t0", "t1", "t2"]
+    assert list(icicle.parents) == ["", "all", "all", "t3", "t3", "t4"]
+    # A parent holds exactly its children's papers; the root holds every theme's.
+    assert list(icicle.values) == [48, 36, 12, 20, 16, 12]
+    names = list(icicle.labels)
+    assert names[1] == "graphs &amp; &lt;script&gt;x&lt;/script&gt;"
+    # Topic labels (a user's renames) replace the tree's own.
+    assert names[3].startswith("graphs") and "&lt;script&gt;" in names[4]
+    assert list(icicle.customdata) == ["", "theme", "theme", "topic", "topic", "topic"]
 
 
 def test_topic_hierarchy_empty(run):
     _, _, topics, hierarchy = run
     fig = maps.topic_hierarchy(hierarchy.iloc[0:0], topics.iloc[:2])
-    assert len(fig.data) == 0 and not fig.layout.shapes
-    assert "no hierarchy" in fig.layout.annotations[0].text.lower()
-    bad = hierarchy.assign(Child_Right_ID=[0, 1])  # topic 0 under two parents
+    assert len(fig.data) == 0
+    assert "no topic tree" in fig.layout.annotations[0].text.lower()
+    old = pd.DataFrame({"Parent_ID": [4], "Child_Left_ID": [0], "Distance": [0.4]})
+    assert len(maps.topic_hierarchy(old, topics).data) == 0
     with pytest.raises(ValueError):
-        maps.topic_hierarchy(bad, topics)
+        maps.topic_hierarchy(hierarchy.assign(parent=[-1, -1, 3, 9, 4]), topics)
+    with pytest.raises(ValueError):
+        maps.topic_hierarchy(hierarchy.assign(topic=[3, 3, 0, 1, 2]), topics)
 
 
 # --------------------------------------------------------------------------- similarity

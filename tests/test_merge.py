@@ -4,7 +4,7 @@ from conftest import ABSTRACT, OTHER_ABSTRACT
 from landscape.config import IngestConfig
 from landscape.ingest.clean import make_doc_id
 from landscape.ingest.formats.base import RawRecord
-from landscape.ingest.merge import CORPUS_COLUMNS, LEDGER_COLUMNS, doc_id_for
+from landscape.ingest.merge import CORPUS_COLUMNS, LEDGER_COLUMNS, TITLE_ONLY_NOTE, doc_id_for
 from landscape.ingest.pipeline import Ingestion
 
 
@@ -99,3 +99,60 @@ def test_invariant_with_mixed_statuses():
     assert counts == {"kept": 2, "duplicate": 1, "dropped": 2}
     assert sum(counts.values()) == len(records)
     assert corpus["sources"].map(len).sum() == counts["kept"] + counts["duplicate"]
+
+
+def test_every_paper_has_has_abstract():
+    corpus, _ = build_corpus(
+        [rec(0, "One", ABSTRACT), rec(1, "Two", OTHER_ABSTRACT)], IngestConfig()
+    )
+    assert corpus["has_abstract"].dtype == bool and corpus["has_abstract"].all()
+
+
+def test_title_only_papers_are_dropped_by_default_and_kept_on_request():
+    records = [
+        rec(0, "Paper With Abstract", ABSTRACT),
+        rec(1, "Lonely Title", None),
+        rec(2, "Markup Only Abstract", "<jats:p> </jats:p>"),  # empty once cleaned
+        rec(3, "Short", "Too short."),  # an abstract, too short: dropped either way
+    ]
+    _, ledger = build_corpus(records, IngestConfig())
+    assert ledger["reason_code"].tolist() == ["kept", "no-abstract", "no-abstract",
+                                              "abstract-too-short"]  # fmt: skip
+    corpus, ledger = build_corpus(records, IngestConfig(keep_title_only=True))
+    assert ledger["status"].tolist() == ["kept", "kept", "kept", "dropped"]
+    assert corpus["title"].tolist() == ["Paper With Abstract", "Lonely Title",
+                                        "Markup Only Abstract"]  # fmt: skip
+    assert corpus["has_abstract"].tolist() == [True, False, False]
+    assert corpus["abstract"].tolist()[1:] == ["", ""]
+    # The ledger says why, and keeps the raw text as read.
+    assert ledger["notes"].fillna("").tolist()[:3] == ["", TITLE_ONLY_NOTE, TITLE_ONLY_NOTE]
+    assert ledger.iloc[2]["raw_abstract"] == "<jats:p> </jats:p>"
+    assert len(ledger) == len(records)  # every record accounted for
+
+
+def test_title_only_record_merges_with_the_same_paper_with_abstract():
+    records = [
+        rec(0, "A Paper", None, doi="10.1/x"),
+        rec(1, "A Paper, Journal Version", ABSTRACT, doi="10.1/x"),
+        rec(2, "Lonely Title", None),
+    ]
+    ingestion = Ingestion(IngestConfig(keep_title_only=True))
+    try:
+        ingestion.add(records)
+        result = ingestion.finish([], [], [])
+        corpus, ledger = result.corpus, result.ledger
+        assert ledger["status"].tolist() == ["kept", "duplicate", "kept"]
+        assert corpus["has_abstract"].tolist() == [True, False]
+        assert corpus.iloc[0]["abstract"] == ABSTRACT
+        assert result.summary()["title_only"] == 1
+    finally:
+        ingestion.stage.cleanup()
+
+
+def test_parser_no_abstract_problem_is_kept_with_keep_title_only():
+    lonely = RawRecord("p.txt", 3, "Dangling Title", None, {}, "no abstract after it",
+                       "no-abstract")  # fmt: skip
+    junk = RawRecord("p.txt", 5, "x", None, {}, "no abstract after it", "no-abstract")
+    _, ledger = build_corpus([lonely, junk], IngestConfig(keep_title_only=True))
+    assert ledger["status"].tolist() == ["kept", "dropped"]  # "x" is too short a title
+    assert ledger.iloc[1]["reason_code"] == "no-abstract"

@@ -22,7 +22,17 @@ def fitted(themes, theme_embeddings):
 
 def test_documents_topics_and_metrics(fitted, themes):
     docs, topics, m = fitted.documents, fitted.topics, fitted.metrics
-    assert list(docs.columns) == ["doc_id", "topic", "topic_label", "probability", "x", "y"]
+    levels = [c for c in docs.columns if c.startswith("level_")]
+    assert list(docs.columns) == [
+        "doc_id",
+        "topic",
+        "topic_label",
+        "probability",
+        "x",
+        "y",
+        *levels,
+    ]
+    assert levels == [f"level_{k}" for k in range(len(levels))] and len(levels) >= 2
     assert docs["doc_id"].tolist() == themes["doc_id"].tolist()
     assert 3 <= m["n_topics"] <= 8
     assert m["outliers"]["share"] <= 0.2
@@ -37,6 +47,39 @@ def test_documents_topics_and_metrics(fitted, themes):
     assert (docs[docs.topic >= 0].topic.value_counts().sort_index() == sizes.sort_index()).all()
     labels = dict(zip(topics.topic, topics.label, strict=True))
     assert (docs["topic_label"] == docs["topic"].map(labels)).all()
+
+
+def test_levels_nest_and_every_topic_has_a_name(fitted):
+    docs, tree, m = fitted.documents, fitted.levels, fitted.metrics
+    t = m["levels"]["topic_level"]
+    assert (docs[f"level_{t}"] == docs["topic"]).all()
+    assert tree["topic"].is_unique
+    parent_of = dict(zip(tree["topic"], tree["parent"], strict=True))
+    level_of = dict(zip(tree["topic"], tree["level"], strict=True))
+    n_levels = len([c for c in docs.columns if c.startswith("level_")])
+    for k in range(n_levels):
+        ids = docs[f"level_{k}"]
+        assert ((ids == -1) == (docs["topic"] == -1)).all()  # outliers at every level
+        assert all(level_of[i] == k for i in set(ids) - {-1})
+        if k:
+            inside = ids >= 0
+            # Nesting: each paper's topic at level k lies inside its topic at level k-1.
+            assert (ids[inside].map(parent_of) == docs.loc[inside, f"level_{k - 1}"]).all()
+    real = tree[tree["topic"] >= 0]
+    assert (real[real["level"] == 0]["parent"] == -1).all()
+    sizes = docs["level_0"][docs["level_0"] >= 0].value_counts()
+    assert (real[real["level"] == 0].set_index("topic")["size"] == sizes).all()
+    for _, siblings in real.groupby(["level", "parent"]):
+        words = [n.lower().split() for n in siblings["name"]]
+        for i, a in enumerate(words):
+            for b in words[i + 1 :]:
+                assert " ".join(a) not in " ".join(b) and " ".join(b) not in " ".join(a)
+    for _, level in real.groupby("level"):
+        assert level["name"].str.lower().is_unique
+    assert not real["name"].str.contains("·").any()
+    assert real["name"].str.split().str.len().between(1, 5).all()
+    assert real["name_coverage"].between(0, 1).all()
+    assert set(fitted.hierarchy.columns) == {"topic", "level", "parent", "label", "size"}
 
 
 def test_same_seed_gives_identical_artifacts(fitted, themes, theme_embeddings, tmp_path):

@@ -147,3 +147,6 @@ def test_write_index_links_map_and_escapes(tmp_path):
     assert "0.123" in html and "0.910" in html and "seed 7" in html
     assert (summary, metrics, provenance) == inputs  # inputs untouched
     assert Path(index).name == "index.html"
+    assert "no abstract" not in html
+    index = write_index(tmp_path, [page], {**summary, "title_only": 3}, metrics, provenance)
+    assert "3 papers have no abstract (title only)" in index.read_text(encoding="utf-8")

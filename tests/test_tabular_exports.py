@@ -10,7 +10,9 @@ import json
 import pytest
 
 from conftest import DATA
+from landscape.config import IngestConfig
 from landscape.ingest import ingest
+from landscape.ingest.clean import clean_prose
 from landscape.ingest.formats import registry, tabular
 
 FORMATS = DATA / "formats"
@@ -130,11 +132,47 @@ def test_springer_has_no_abstracts():
         2019,
         "Journal of Molecular Biology",
     )
-    assert records[0].meta["authors"] == ["Zoë Ångström"]
+    # Springer joins authors without a separator: split at lower -> upper case.
+    assert records[0].meta["authors"] == ["Zoë Ångström", "Yann LeCun", "Wei Li"]
+    assert records[0].meta["original"]["Authors"] == "Zoë ÅngströmYann LeCunWei Li"
+    assert records[1].meta["authors"] == ["Richard Roe"]
     assert any("no abstract column" in w for w in report.warnings)
     result = ingest([FORMATS / "springer_export.csv"])
     assert counts(result) == {"dropped": 2}
     assert set(result.ledger["reason_code"]) == {"no-abstract"}
+
+
+def test_springer_kept_on_titles_with_keep_title_only():
+    result = ingest([FORMATS / "springer_export.csv"], IngestConfig(keep_title_only=True))
+    assert counts(result) == {"kept": 2}
+    corpus = result.corpus
+    assert corpus["abstract"].tolist() == ["", ""] and not corpus["has_abstract"].any()
+    assert corpus["authors"].iloc[0] == ["Zoë Ångström", "Yann LeCun", "Wei Li"]
+    assert result.summary()["title_only"] == 2
+
+
+@pytest.mark.parametrize(
+    ("cell", "names"),
+    [
+        ("John SmithJane DoeWei Zhang", ["John Smith", "Jane Doe", "Wei Zhang"]),
+        ("Yann LeCunRonald McDonald", ["Yann LeCun", "Ronald McDonald"]),
+        ("A. B. SmithC. D. Jones", ["A. B. Smith", "C. D. Jones"]),
+        ("Jean-Luc PicardWilliam Riker", ["Jean-Luc Picard", "William Riker"]),
+        ("Richard Roe", ["Richard Roe"]),
+        ("Jane DoeMadonna", ["Jane DoeMadonna"]),  # a one-word rest is no name
+        ("Ann Smith; Bob Jones", ["Ann Smith", "Bob Jones"]),  # a separator wins
+    ],
+)
+def test_springer_joined_authors(cell, names):
+    data = f"Item Title,Authors,Item DOI\nA Title,{cell},10.1007/x\n".encode()
+    (record,), _ = tabular.parse(data, "springer.csv")
+    assert record.meta["authors"] == names
+
+
+def test_joined_authors_are_split_only_in_springer_exports():
+    data = b"Title,Authors\nA Title,John SmithJane Doe\n"
+    (record,), _ = tabular.parse(data, "other.csv")
+    assert record.meta["authors"] == ["John SmithJane Doe"]
 
 
 def test_dimensions_preamble():
@@ -159,19 +197,21 @@ def test_lens_and_markup():
     assert first.meta["keywords"] == ["topic maps", "stability"]
     assert first.meta["authors"] == ["Ann Smith", "Bob Jones"]
     assert first.meta["original"]["Lens ID"] == "000-111-222-333-444"
-    assert marked.abstract.startswith("We present Lumen, a toolkit that measures")
-    assert "features & shortcut learning, with H2O and x2 examples" in marked.abstract
-    assert "<" not in marked.abstract
-    # The markup stays in the record's original fields, for audit.
-    assert marked.meta["original"]["Abstract"].startswith("<jats:p>We present <i>Lumen</i>")
+    # The parser hands the text over as found; markup goes when records are staged.
+    assert marked.abstract.startswith("<jats:p>We present <i>Lumen</i>")
+    assert marked.meta["original"]["Abstract"] == marked.abstract
     result = ingest([FORMATS / "lens_export.csv"])
     assert counts(result) == {"kept": 2}
     corpus = result.corpus.set_index("doi")
-    assert corpus.loc["10.1000/lumen.5", "abstract"].startswith(
+    abstract = corpus.loc["10.1000/lumen.5", "abstract"]
+    assert abstract.startswith(
         "We present Lumen, a toolkit that measures how deep networks rely on spurious "
         "features & shortcut learning, with H2O and x2 examples"
     )
+    assert "<" not in abstract and "&amp;" not in abstract
+    # The ledger keeps the raw text, markup included, for audit.
     row = result.ledger[result.ledger.line == 3].iloc[0]
+    assert row["raw_abstract"].startswith("<jats:p>We present <i>Lumen</i>")
     assert "<i>Lumen</i>" in json.loads(row["original"])["Abstract"]
 
 
@@ -180,6 +220,8 @@ def test_text_that_is_not_markup_is_kept():
     (record,), _ = tabular.parse(data, "t.csv")
     assert record.title == "A < B and C > D"
     assert record.abstract == "x&y and R&D; p<0.05 <tag>"
+    assert clean_prose(record.title) == record.title
+    assert clean_prose(record.abstract) == record.abstract
 
 
 def test_all_exports_together_deduplicate_across_sources():

@@ -83,6 +83,9 @@ class IngestConfig:
     Attributes:
         min_abstract_words: Abstracts with fewer words are dropped as too short.
         min_title_chars: Titles shorter than this after cleaning are dropped.
+        keep_title_only: Keep papers without an abstract (flagged
+            ``has_abstract = False`` in the corpus, embedded on their title alone)
+            instead of dropping them as ``no-abstract``.
         encoding: Text encoding of plain-text sources.
         extra_chrome: Extra regular expressions for site-chrome lines of listing pages.
         source_names: Readable names of source files, keyed by file name or path
@@ -99,6 +102,7 @@ class IngestConfig:
 
     min_abstract_words: int = 20
     min_title_chars: int = 3
+    keep_title_only: bool = False
     encoding: str = "utf-8"
     extra_chrome: tuple[str, ...] = ()
     source_names: dict[str, str] = field(default_factory=dict)
@@ -177,6 +181,8 @@ class TopicsConfig:
         map_min_dist: UMAP ``min_dist`` of the 2-D map.
         stability_runs: Also cluster with this many seeds and report the mean
             pairwise ARI (0: skip).
+        levels: Levels of the topic tree, themes and topics included (2, 3 or
+            4); 0 means automatic by corpus size (see :mod:`landscape.fit.hierarchy`).
     """
 
     seed: int = 42
@@ -193,6 +199,7 @@ class TopicsConfig:
     outlier_min_similarity: float = 0.2
     map_min_dist: float = 0.1
     stability_runs: int = 0
+    levels: int = 0
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,9 @@ class Run:
         path: The run folder.
         documents: One row per document: doc_id, topic, topic_label, probability,
             x, y (and ``added``/``novel`` for an updated run).
-        topics: One row per topic, labels applied (``label_source`` says whose).
-        hierarchy: BERTopic's hierarchical topics.
+        topics: One row per topic of the topics level, labels applied
+            (``label_source`` says whose).
+        hierarchy: The topic tree: topic, level, parent, label, size.
         metrics: ``metrics.json``.
         provenance: ``provenance.json``.
         corpus: The corpus rows of the run's documents, in document order
@@ -87,6 +88,17 @@ class Run:
     provenance: dict[str, Any]
     corpus: pd.DataFrame
     corpus_path: Path
+    levels: pd.DataFrame | None = None
+
+    @property
+    def all_topics(self) -> pd.DataFrame:
+        """One row per topic at every level (``topics.parquet``), labels applied."""
+        return self.topics if self.levels is None else self.levels
+
+    @property
+    def topic_level(self) -> int:
+        """The level the reports call topics (0 for a run made before levels)."""
+        return int(self.metrics.get("levels", {}).get("topic_level", 0))
 
     @property
     def embedding(self) -> tuple[str, str, str]:
@@ -271,21 +283,35 @@ def load_run(
     own = run / "corpus.parquet"
     source = own if own.exists() else Path(corpus_path)
     corpus = _with_source_names(_aligned_corpus(run, source, documents, provenance), source)
+    metrics = _read_json(run / "metrics.json")
+    topic_level = int(metrics.get("levels", {}).get("topic_level", 0))
     if labels:
         llm_path = run / LLM_LABELS_FILE
-        llm = read_llm_labels(llm_path, topics) if llm_path.exists() else None
+        # LLM labels name the topics level's topics (see `landscape labels llm`).
+        shown = topics[topics["level"] == topic_level] if "level" in topics.columns else topics
+        llm = read_llm_labels(llm_path, shown.reset_index(drop=True)) if llm_path.exists() else None
         topics, documents = apply_labels(
             topics, documents, load_run_labels(run, topics, labels_file), llm
         )
+    hierarchy = pd.read_parquet(run / "hierarchy.parquet")
+    levels = None
+    if "level" in topics.columns:
+        # topics.parquet holds every level; the reports' topics are one of them.
+        levels = topics.reset_index(drop=True)
+        topics = levels[levels["level"] == topic_level].reset_index(drop=True)
+        label_of = dict(zip(levels["topic"], levels["label"], strict=True))
+        if "label" in hierarchy.columns:
+            hierarchy = hierarchy.assign(label=[label_of.get(t, "") for t in hierarchy["topic"]])
     return Run(
         path=run,
         documents=documents,
         topics=topics,
-        hierarchy=pd.read_parquet(run / "hierarchy.parquet"),
-        metrics=_read_json(run / "metrics.json"),
+        hierarchy=hierarchy,
+        metrics=metrics,
         provenance=provenance,
         corpus=corpus,
         corpus_path=source,
+        levels=levels,
     )
 
 
@@ -416,7 +442,7 @@ def write_run(result: FitResult, out_dir: str | os.PathLike[str]) -> dict[str, P
     return _write_folder(
         Path(out_dir),
         result.documents,
-        {"topics": result.topics, "hierarchy": result.hierarchy},
+        {"topics": result.all_topics, "hierarchy": result.hierarchy},
         {"metrics": result.metrics, "provenance": result.provenance},
         {},
         save_model,

@@ -189,7 +189,7 @@ def labels_init_cmd(
 
     config = load_config(config_file)
     art = load_run(run, Path(config.paths.processed) / "corpus.parquet")
-    path = write_label_template(art.topics, labels_path(run), overwrite=force)
+    path = write_label_template(art.all_topics, labels_path(run), overwrite=force)
     console.print(
         f"wrote {path}: uncomment and edit a line to rename a topic, then run `landscape report`",
         highlight=False,

@@ -29,9 +29,20 @@ from landscape.io import folder_lock
 
 # Inputs larger than this get a progress bar; small ones finish before it would draw.
 _PROGRESS_MIN_BYTES = 2_000_000
+# Ignored files named in the summary; the rest are in ingest_report.json.
+_IGNORED_SHOWN = 10
+
+KeepTitleOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--keep-title-only/--drop-title-only",
+        help="Keep papers without an abstract, embedded on their title alone "
+        "(default: drop them as no-abstract; [ingest] keep_title_only).",
+    ),
+]
 
 
-def _print_summary(result: IngestResult, elapsed: float) -> None:
+def _print_summary(result: IngestResult, elapsed: float, report_path: Path | None = None) -> None:
     s = result.summary()
     formats = ", ".join(
         f"{n} {f}" for f, n in Counter(r.format for r in result.files).most_common()
@@ -43,6 +54,8 @@ def _print_summary(result: IngestResult, elapsed: float) -> None:
     table.add_column("count", justify="right")
     table.add_row("read", str(s["records_read"]))
     table.add_row("kept", str(s["kept"]))
+    if s["title_only"]:
+        table.add_row("  kept: no abstract (title only)", str(s["title_only"]))
     table.add_row("merged (duplicate)", str(s["duplicate"]))
     table.add_row("dropped", str(s["dropped"]))
     for reason, n in s["dropped_by_reason"].items():
@@ -55,10 +68,16 @@ def _print_summary(result: IngestResult, elapsed: float) -> None:
         for warning in report.warnings:
             console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if result.ignored:
+        # Every file that is not read is named, here or in the report: none is skipped unseen.
+        shown = result.ignored[:_IGNORED_SHOWN]
+        more = len(result.ignored) - len(shown)
+        where = f" (all listed in {report_path})" if report_path is not None else ""
         console.print(
-            f"note: {len(result.ignored)} unsupported files ignored: "
-            f"{', '.join(result.ignored[:5])}" + (" ..." if len(result.ignored) > 5 else ""),
+            f"note: {len(result.ignored)} files in the input folders are in no supported "
+            f"format and were not read: {', '.join(shown)}"
+            + (f" and {more} more{where}" if more else ""),
             highlight=False,
+            soft_wrap=True,  # paths stay whole, to copy
         )
 
 
@@ -82,7 +101,7 @@ def run_ingest(paths: list[Path], out_dir: Path, config: Config) -> IngestResult
         result = ingest(paths, config.ingest)
     with folder_lock(out_dir):
         written = write_ingest(result, out_dir)
-    _print_summary(result, time.perf_counter() - started)
+    _print_summary(result, time.perf_counter() - started, written["report"])
     console.print(f"wrote {written['corpus']} and {written['ledger']}", highlight=False)
     return result
 
@@ -102,6 +121,7 @@ def ingest_cmd(
     min_abstract_words: Annotated[
         int | None, typer.Option(help="Drop abstracts with fewer words (default 20).")
     ] = None,
+    keep_title_only: KeepTitleOpt = None,
     title_col: ColOpt = None,
     abstract_col: ColOpt = None,
     id_col: ColOpt = None,
@@ -123,6 +143,7 @@ def ingest_cmd(
         "ingest",
         encoding=encoding,
         min_abstract_words=min_abstract_words,
+        keep_title_only=keep_title_only,
         title_col=title_col,
         abstract_col=abstract_col,
         id_col=id_col,
@@ -250,10 +271,12 @@ def run_cmd(
     seed: SeedOpt = None,
     stability: StabilityOpt = None,
     report: Annotated[bool, typer.Option(help="Also build the reports.")] = True,
+    keep_title_only: KeepTitleOpt = None,
 ) -> None:
     """Run the whole pipeline: ingest, fit topics and the map, build the reports."""
     config = load_config(config_file)
     config = override(config, "topics", seed=seed, stability_runs=stability)
+    config = override(config, "ingest", keep_title_only=keep_title_only)
     target = run_dir(config, name)  # checked before any work is done
     processed = Path(config.paths.processed)
     run_ingest([raw or Path(config.paths.raw)], processed, config)

@@ -38,11 +38,18 @@ class Clustering:
             size, -1 for outliers.
         probability: float64 ndarray of shape (n_docs,) in [0, 1].
         n_iterations: Consensus rounds used (0 for HDBSCAN).
+        base_runs: The base Leiden partitions the consensus started from, each an
+            int ndarray of shape (n_nodes,) (empty for HDBSCAN).
+        atoms: int ndarray of shape (n_nodes,): the group of nodes that every base
+            run put together ("atom") each node is in; every cluster of
+            ``labels`` is made of whole atoms (``None`` for HDBSCAN).
     """
 
     labels: np.ndarray
     probability: np.ndarray
     n_iterations: int
+    base_runs: tuple[np.ndarray, ...] = ()
+    atoms: np.ndarray | None = None
 
 
 def auto_min_topic_size(n_docs: int) -> int:
@@ -98,21 +105,41 @@ def _leiden(
     return np.asarray(part.membership, dtype=np.int64)
 
 
-def _canonical(labels: np.ndarray, min_size: int) -> np.ndarray:
-    """Renumber clusters 0..K-1 by decreasing size (ties: first member); small ones -> -1."""
+def canonical(labels: np.ndarray, min_size: int, sizes: np.ndarray | None = None) -> np.ndarray:
+    """Renumber clusters 0..K-1 by decreasing size (ties: first member); small ones -> -1.
+
+    Args:
+        labels: int ndarray of shape (n_nodes,); negative labels stay -1.
+        min_size: Clusters smaller than this become -1.
+        sizes: Documents each node stands for; ``None`` for one each.
+
+    Returns:
+        A new int64 ndarray of shape (n_nodes,).
+    """
     out = np.full(labels.shape, -1, dtype=np.int64)
-    ids, first, counts = np.unique(labels, return_index=True, return_counts=True)
-    order = sorted(range(len(ids)), key=lambda i: (-counts[i], first[i]))
-    next_id = 0
-    for i in order:
-        if counts[i] >= min_size:
-            out[labels == ids[i]] = next_id
-            next_id += 1
+    keep = labels >= 0
+    ids, first, inverse = np.unique(labels[keep], return_index=True, return_inverse=True)
+    weights = None if sizes is None else np.asarray(sizes)[keep]
+    counts = np.bincount(inverse.ravel(), weights=weights, minlength=len(ids))
+    first = np.flatnonzero(keep)[first] if len(ids) else first
+    order = np.lexsort((first, -counts))
+    new_id = np.full(len(ids), -1, dtype=np.int64)
+    big = order[counts[order] >= min_size]
+    new_id[big] = np.arange(len(big))
+    out[keep] = new_id[inverse.ravel()]
     return out
 
 
-def _membership_confidence(runs: list[np.ndarray], final: np.ndarray) -> np.ndarray:
-    """Mean Jaccard overlap between each doc's community in a run and its final topic."""
+def membership_confidence(runs: list[np.ndarray], final: np.ndarray) -> np.ndarray:
+    """Mean Jaccard overlap between each doc's community in a run and its final topic.
+
+    Args:
+        runs: Partitions, each an int ndarray of shape (n_docs,).
+        final: int ndarray of shape (n_docs,); -1 for outliers (confidence 0).
+
+    Returns:
+        float64 ndarray of shape (n_docs,) in [0, 1].
+    """
     prob = np.zeros(final.shape[0], dtype=np.float64)
     inside = final >= 0
     if not inside.any():
@@ -146,6 +173,7 @@ def consensus_leiden(
     threshold: float = 0.2,
     max_rounds: int = 10,
     min_topic_size: int = 5,
+    node_sizes: np.ndarray | None = None,
 ) -> Clustering:
     """Consensus clustering of a weighted graph with Leiden.
 
@@ -155,25 +183,41 @@ def consensus_leiden(
     same as on the full graph), with each edge weighted by the share of runs
     that joined its ends, until every run of a round gives the same partition.
 
+    The graph may carry self-loops (its diagonal): a graph of clusters, whose
+    nodes each stand for several documents (see :mod:`landscape.fit.hierarchy`),
+    keeps its clusters' internal weight there, so that modularity on it is
+    modularity on the documents for any partition that keeps clusters whole.
+
     Args:
-        graph: Symmetric sparse matrix of shape (n_docs, n_docs).
+        graph: Symmetric sparse matrix of shape (n_nodes, n_nodes).
         seed: Base seed; each Leiden run uses a seed drawn from it.
         resolution: Leiden (RB configuration) resolution; higher gives more topics.
         n_runs: Leiden runs in the base step and in each consensus round.
         threshold: Consensus edges joined by fewer than this share of runs are cut.
         max_rounds: Consensus rounds at most.
-        min_topic_size: Communities smaller than this are outliers.
+        min_topic_size: Communities smaller than this (in nodes, or in
+            ``node_sizes`` when given) are outliers.
+        node_sizes: Documents each node stands for, int ndarray of shape
+            (n_nodes,); ``None`` for one each.
 
     Returns:
         A :class:`Clustering`.
     """
     n = graph.shape[0]
     graph = sp.csr_matrix(graph)
+    sizes = np.ones(n, dtype=np.int64) if node_sizes is None else np.asarray(node_sizes)
     upper = sp.triu(graph, k=1).tocoo()
     edges = np.column_stack([upper.row, upper.col]).astype(np.int64)
+    weights = upper.data
+    diagonal = graph.diagonal()
+    if diagonal.any():
+        # igraph counts a self-loop twice in a node's strength, hence half the weight.
+        at = np.flatnonzero(diagonal)
+        edges = np.concatenate([edges, np.column_stack([at, at])]).astype(np.int64)
+        weights = np.concatenate([weights, diagonal[at] / 2.0])
     rng = np.random.default_rng(seed)
     seeds = lambda: rng.integers(0, 2**31 - 1, n_runs)  # noqa: E731
-    base = [_leiden(n, edges, upper.data, resolution, s, fast=True) for s in seeds()]
+    base = [_leiden(n, edges, weights, resolution, s, fast=True) for s in seeds()]
 
     atom_of, atom_labels = _atoms(base)
     m = atom_labels.shape[0]
@@ -196,9 +240,9 @@ def consensus_leiden(
         runs = [_leiden(m, c_edges, c_w, resolution, s) for s in seeds()]
         if all(_same_partition(runs[0], r) for r in runs[1:]):
             break
-    final_atoms = _majority_partition(runs, np.bincount(atom_of, minlength=m))
-    final = _canonical(final_atoms[atom_of], min_topic_size)
-    return Clustering(final, _membership_confidence(base, final), rounds)
+    final_atoms = _majority_partition(runs, np.bincount(atom_of, weights=sizes, minlength=m))
+    final = canonical(final_atoms[atom_of], min_topic_size, sizes)
+    return Clustering(final, membership_confidence(base, final), rounds, tuple(base), atom_of)
 
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
@@ -212,7 +256,7 @@ def _majority_partition(runs: list[np.ndarray], sizes: np.ndarray) -> np.ndarray
         return runs[0]
     from sklearn.metrics import adjusted_rand_score
 
-    expanded = [np.repeat(r, sizes) for r in runs]
+    expanded = [np.repeat(r, np.round(sizes).astype(np.int64)) for r in runs]
     scores = [
         np.mean([adjusted_rand_score(r, o) for j, o in enumerate(expanded) if j != i])
         for i, r in enumerate(expanded)
@@ -228,7 +272,7 @@ def umap_hdbscan(knn: Knn, seed: int, min_topic_size: int, n_components: int = 5
     model = hdbscan.HDBSCAN(
         min_cluster_size=min_topic_size, metric="euclidean", cluster_selection_method="eom"
     ).fit(layout)
-    labels = _canonical(np.where(model.labels_ < 0, -1, model.labels_), 1)
+    labels = canonical(np.where(model.labels_ < 0, -1, model.labels_), 1)
     labels[model.labels_ < 0] = -1
     return Clustering(labels, np.asarray(model.probabilities_, dtype=np.float64), 0)
 

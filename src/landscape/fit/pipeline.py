@@ -3,9 +3,12 @@
 :func:`fit` takes a corpus table and returns a :class:`FitResult` (new objects,
 nothing mutated); :func:`landscape.runs.write_run` writes it into a run folder:
 
-- ``documents.parquet``: doc_id, topic, topic_label, probability, x, y
-- ``topics.parquet``: topic, label, size, terms, ctfidf_terms, representative_doc_ids
-- ``hierarchy.parquet``: BERTopic's hierarchical topics
+- ``documents.parquet``: doc_id, topic, topic_label, probability, x, y,
+  level_0, level_1, ... (the paper's topic id at each level)
+- ``topics.parquet``: one row per topic at every level (:mod:`landscape.fit.tree`):
+  topic, level, parent, label, name, size, terms, ctfidf_terms,
+  representative_doc_ids, representative_titles, name_coverage, name_distinctiveness
+- ``hierarchy.parquet``: the tree of levels (topic, level, parent, label, size)
 - ``metrics.json``: quality, stability, stage timings
 - ``provenance.json``: versions, corpus hash, model, seed, resolved config
 - ``model/``: the BERTopic model, safetensors serialization (never pickle)
@@ -30,10 +33,13 @@ import pandas as pd
 from landscape.config import Config, TopicsConfig
 from landscape.embed import corpus_texts, l2_normalize, resolve_embedding
 from landscape.errors import ConfigError, CorpusTooSmallError, LandscapeError
-from landscape.fit import cluster, quality
+from landscape.fit import cluster, hierarchy, quality
 from landscape.fit.knn import Knn, knn_graph
 from landscape.fit.layout import fuzzy_graph, umap_layout
+from landscape.fit.naming import name_levels
+from landscape.fit.phrases import phrase_index
 from landscape.fit.topics import build_topics, tokenize_for_coherence
+from landscape.fit.tree import level_columns, tree_tables
 
 #: Fewer documents than this cannot make a map worth drawing.
 MIN_DOCS = 20
@@ -58,9 +64,11 @@ class FitResult:
     """Everything a fit produced.
 
     Attributes:
-        documents: One row per document: doc_id, topic, topic_label, probability, x, y.
-        topics: One row per topic (see :class:`landscape.fit.topics.TopicTable`).
-        hierarchy: Hierarchical topics.
+        documents: One row per document: doc_id, topic, topic_label, probability,
+            x, y, and ``level_0``, ``level_1``, ...
+        topics: One row per topic of the topics level (the rows of ``levels``
+            at ``level == metrics["levels"]["topic_level"]``).
+        hierarchy: The tree: topic, level, parent, label, size for every topic.
         metrics: Quality measures and timings (``metrics.json``).
         provenance: Versions, hashes and settings (``provenance.json``).
         embeddings: float32 ndarray of shape (n_docs, dim).
@@ -74,6 +82,12 @@ class FitResult:
     provenance: dict[str, Any]
     embeddings: np.ndarray
     model: Any
+    levels: pd.DataFrame | None = None
+
+    @property
+    def all_topics(self) -> pd.DataFrame:
+        """One row per topic at every level (``topics.parquet``)."""
+        return self.topics if self.levels is None else self.levels
 
 
 class _Timer:
@@ -150,18 +164,63 @@ def cluster_embeddings(
     return result, knn
 
 
-def stability(embeddings: np.ndarray, cfg: TopicsConfig, seeds: list[int]) -> dict[str, Any]:
-    """Cluster with each seed and compare: mean pairwise ARI and topic counts.
+def cluster_levels(
+    embeddings: np.ndarray, cfg: TopicsConfig, seed: int, knn: Knn | None = None
+) -> tuple[hierarchy.Levels, Knn]:
+    """Nested levels of topics (:mod:`landscape.fit.hierarchy`) with the configured method.
+
+    ``method = "hdbscan"`` gives one level (UMAP + HDBSCAN has no nested levels).
 
     Returns:
-        ``{"seeds", "ari": {mean, min, median, pairs}, "n_topics", "outlier_share"}``.
+        ``(levels, knn)``.
     """
-    partitions = [cluster_embeddings(embeddings, cfg, s)[0].labels for s in seeds]
+    n = embeddings.shape[0]
+    knn = knn if knn is not None else neighbours(embeddings, cfg, seed)
+    if cfg.method == "hdbscan":
+        flat, _ = cluster_embeddings(embeddings, cfg, seed, knn)
+        note = "one level: UMAP + HDBSCAN gives no nested levels"
+        return hierarchy.Levels((flat.labels,), 0, (0.0,), flat.probability, 0, note), knn
+    finer = hierarchy.n_finer_levels(n) if not cfg.levels else max(0, cfg.levels - 2)
+    levels = hierarchy.build_levels(
+        fuzzy_graph(knn, seed),
+        seed=seed,
+        resolution=cfg.resolution,
+        min_topic_size=cfg.min_topic_size or cluster.auto_min_topic_size(n),
+        finer=finer,
+        n_runs=cfg.consensus_runs,
+        threshold=cfg.consensus_threshold,
+    )
+    return levels, knn
+
+
+def stability(embeddings: np.ndarray, cfg: TopicsConfig, seeds: list[int]) -> dict[str, Any]:
+    """Cluster with each seed and compare: mean pairwise ARI and topic counts, per level.
+
+    Returns:
+        ``{"seeds", "ari": {mean, min, median, pairs}, "n_topics", "outlier_share",
+        "levels": [{"level", "ari", "n_topics"}, ...]}``; the top-level figures
+        are the topics level's.
+    """
+    runs = [cluster_levels(embeddings, cfg, s)[0] for s in seeds]
+    partitions = [r.labels[r.topic_level] for r in runs]
+    per_level = []
+    depth = min(len(r.labels) for r in runs)
+    same = all(r.topic_level == runs[0].topic_level for r in runs)
+    for k in range(depth if same else 0):
+        parts = [r.labels[k] for r in runs]
+        per_level.append(
+            {
+                "level": k,
+                "ari": quality.pairwise_ari(parts),
+                "n_topics": [len(set(p.tolist()) - {-1}) for p in parts],
+            }
+        )
     return {
         "seeds": seeds,
         "ari": quality.pairwise_ari(partitions),
         "n_topics": [len(set(p.tolist()) - {-1}) for p in partitions],
         "outlier_share": [quality.outlier_share(p) for p in partitions],
+        "levels": per_level,
     }
 
 
@@ -240,15 +299,17 @@ def fit(
     with timer.stage("knn"):
         knn = neighbours(embeddings, cfg, cfg.seed)
     with timer.stage("cluster"):
-        clustering, _ = cluster_embeddings(embeddings, cfg, cfg.seed, knn)
-    labels = clustering.labels
-    probability = clustering.probability
+        levels, knn = cluster_levels(embeddings, cfg, cfg.seed, knn)
+    t = levels.topic_level
+    labels = levels.labels[t]
+    probability = levels.probability
     outliers_before = quality.outlier_share(labels)
     if cfg.outlier_reduction:
         with timer.stage("reduce_outliers"):
             labels = cluster.reduce_outliers(
                 embeddings, labels, cfg.outlier_target, cfg.outlier_min_similarity
             )
+            levels = hierarchy.with_topics(levels, labels, embeddings)
 
     with timer.stage("topic_terms"):
         table = build_topics(
@@ -264,10 +325,21 @@ def fit(
             precision,
             backend,
         )
+    with timer.stage("names"):
+        # A phrase in fewer papers than a fifth of the smallest topic can name none.
+        smallest = min(int(np.bincount(lab[lab >= 0]).min()) for lab in levels.labels)
+        index = phrase_index(texts, min_df=max(2, int(smallest * 0.1)))
+        parents = [levels.parents(k) for k in range(len(levels.labels))]
+        names = name_levels(index, texts, levels.labels, parents)
+        all_topics, tree = tree_tables(
+            levels, names, table.topics, index, embeddings, doc_ids,
+            corpus["title"].astype(str).tolist(),
+        )  # fmt: skip
     with timer.stage("map_2d"):
         xy = umap_layout(knn, cfg.seed, n_components=2, min_dist=cfg.map_min_dist)
 
-    label_of = dict(zip(table.topics["topic"], table.topics["label"], strict=True))
+    topic_rows = all_topics[all_topics["level"] == t].reset_index(drop=True)
+    label_of = dict(zip(topic_rows["topic"], topic_rows["label"], strict=True))
     documents = pd.DataFrame(
         {
             "doc_id": doc_ids,
@@ -276,17 +348,19 @@ def fit(
             "probability": np.round(probability, 6),
             "x": xy[:, 0].astype(np.float64),
             "y": xy[:, 1].astype(np.float64),
+            **level_columns(levels),
         }
     )
 
     with timer.stage("quality"):
-        metrics = _quality(texts, embeddings, labels, table.topics, cfg)
+        metrics = _quality(texts, embeddings, labels, topic_rows, cfg)
     metrics["outliers"] = {
         "share_before_reduction": outliers_before,
         "share": quality.outlier_share(labels),
         "reduction": cfg.outlier_reduction,
     }
-    metrics["clustering"] = {"method": cfg.method, "consensus_rounds": clustering.n_iterations}
+    metrics["clustering"] = {"method": cfg.method, "consensus_rounds": levels.rounds}
+    metrics["levels"] = _level_metrics(levels, all_topics)
     if cfg.stability_runs > 1:
         with timer.stage("stability"):
             seeds = [cfg.seed + i for i in range(cfg.stability_runs)]
@@ -308,8 +382,26 @@ def fit(
         "platform": platform.platform(),
     }
     return FitResult(
-        documents, table.topics, table.hierarchy, metrics, provenance, embeddings, table.model
+        documents, topic_rows, tree, metrics, provenance, embeddings, table.model, all_topics
     )
+
+
+def _level_metrics(levels: hierarchy.Levels, topics: pd.DataFrame) -> dict[str, Any]:
+    """Per level: topics, outlier share, resolution, and the names' evidence."""
+    out: dict[str, Any] = {"topic_level": levels.topic_level, "note": levels.note, "per_level": []}
+    for k, labels in enumerate(levels.labels):
+        rows = topics[(topics["level"] == k) & (topics["topic"] >= 0)]
+        out["per_level"].append(
+            {
+                "level": k,
+                "n_topics": len(rows),
+                "resolution": levels.resolutions[k],
+                "outlier_share": quality.outlier_share(labels),
+                "name_coverage_median": float(rows["name_coverage"].median()),
+                "name_distinctiveness_median": float(rows["name_distinctiveness"].median()),
+            }
+        )
+    return out
 
 
 def _quality(

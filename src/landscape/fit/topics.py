@@ -3,16 +3,14 @@
 The partition comes from :mod:`landscape.fit.cluster` (stable consensus clustering);
 BERTopic then does what it is best at: class-based TF-IDF over a CountVectorizer
 (English plus research-boilerplate stop words, unigrams and bigrams), a
-KeyBERT-inspired representation refined by maximal marginal relevance, and the
-topic hierarchy. It is given the partition through BERTopic's ``BaseCluster``
+KeyBERT-inspired representation refined by maximal marginal relevance.
+It is given the partition through BERTopic's ``BaseCluster``
 (manual topic modelling) and the embeddings through an embedder backed by our
 cache, so the representative documents are never embedded twice.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,12 +34,13 @@ class TopicTable:
             from KeyBERTInspired + MMR), ``ctfidf_terms`` (top 25 class-TF-IDF
             terms with weights), ``representative_doc_ids`` (closest to the topic
             centroid).
-        hierarchy: BERTopic's hierarchical topics (one row per merge).
         model: The fitted BERTopic model.
+
+    The topic tree is :mod:`landscape.fit.hierarchy`'s nested levels, not
+    BERTopic's agglomerative ``hierarchical_topics``.
     """
 
     topics: pd.DataFrame
-    hierarchy: pd.DataFrame
     model: Any
 
 
@@ -276,42 +275,7 @@ def build_topics(
                 "representative_doc_ids": reps.get(topic, []),
             }
         )
-    topics = pd.DataFrame(rows)
-    hierarchy = _hierarchy(model, texts, {v: k for k, v in to_model.items()})
-    return TopicTable(topics, hierarchy, model)
-
-
-def _hierarchy(model: Any, texts: list[str], from_model: dict[int, int]) -> pd.DataFrame:
-    """BERTopic's hierarchical topics in our topic ids (empty when there are < 2 topics).
-
-    Leaves are topic ids; merged nodes have ids above the largest topic id.
-    """
-    columns = [
-        "Parent_ID",
-        "Parent_Name",
-        "Topics",
-        "Child_Left_ID",
-        "Child_Left_Name",
-        "Child_Right_ID",
-        "Child_Right_Name",
-        "Distance",
-    ]
-    if len([t for t in model.topic_sizes_ if t != -1]) < 2:
-        return pd.DataFrame(columns=columns)
-    # hierarchical_topics re-runs the representation models (KeyBERT, MMR) for every
-    # merge; c-TF-IDF names are enough for the tree and make it O(merges) cheap.
-    representation, model.representation_model = model.representation_model, None
-    try:
-        # BERTopic draws a progress bar over the merges on stderr with no way to
-        # turn it off; a fit prints no bar of its own, so it goes nowhere.
-        with contextlib.redirect_stderr(io.StringIO()):
-            hier = model.hierarchical_topics(texts)
-    finally:
-        model.representation_model = representation
-    hier["Topics"] = hier["Topics"].map(lambda ts: sorted(from_model[int(t)] for t in ts))
-    for col in ("Parent_ID", "Child_Left_ID", "Child_Right_ID"):
-        hier[col] = hier[col].astype(int).map(lambda t: from_model.get(t, t))
-    return hier[columns].reset_index(drop=True)
+    return TopicTable(pd.DataFrame(rows), model)
 
 
 def tokenize_for_coherence(

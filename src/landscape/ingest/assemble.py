@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from landscape.ingest.ledger import DROPPED, DUPLICATE, KEPT, STATUS, Plan
@@ -103,7 +104,7 @@ class Output:
             row[name] = ["x"] if name in filled else []
         listing = "x" if "listing_date" in filled else None
         row["sources"] = [{"file": "x", "line": 1, "locator": "x", "listing_date": listing}]
-        row.update(source_files=["x"], n_sources=1)
+        row.update(source_files=["x"], n_sources=1, has_abstract=True)
         gap = dict(row)
         # A label is set only where a row has it: a column with no value at all
         # becomes float NaN in pandas, as it always did.
@@ -176,6 +177,9 @@ class Output:
             arrays["sources"] = pa.ListArray.from_arrays(offsets, entry)
             arrays["source_files"] = pa.ListArray.from_arrays(offsets, part.column("source"))
             arrays["n_sources"] = pa.array(np.ones(m, dtype=np.int64))
+            # Empty only for a paper kept on its title alone (keep_title_only).
+            length = pc.utf8_length(part.column("abstract"))
+            arrays["has_abstract"] = pc.fill_null(pc.greater(length, 0), False)
             arrays.update(self._labels(part.column("labels").to_pylist()))
             patches = [
                 (k, self._text_labels(plan.merged[start + r]))

@@ -1,8 +1,9 @@
 """Text cleaning, title keys and stable document ids.
 
 Cleaning is deliberately conservative: it repairs encoding damage and layout
-noise but never rewrites wording, so the cleaned text can be checked against the
-original (kept in the ledger for audit).
+noise, and removes markup from titles and abstracts (:func:`clean_prose`), but
+never rewrites wording, so the cleaned text can be checked against the original
+(kept in the ledger for audit).
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import unicodedata
 
 import ftfy
 
+from landscape.ingest.markup import strip_markup
+
 # C0/C1 control characters except tab/newline, which become spaces anyway.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"\s+")
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 # Zero-width and BOM characters that survive NFC and break equality of titles.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# Rounds of markup removal and repair; one or two suffice for anything real.
+_PROSE_ROUNDS = 8
 
 
 def clean_text(text: str | None) -> str:
@@ -48,6 +53,34 @@ def clean_text(text: str | None) -> str:
         if fixed == text:
             break
         text = fixed
+    return text
+
+
+def clean_prose(text: str | None) -> str:
+    """Return a title or an abstract cleaned: markup removed, then :func:`clean_text`.
+
+    Every format's titles and abstracts pass through here when records are
+    staged, so parsers hand over their text as written (the ledger keeps it) and
+    a new parser is cleaned like the others. Markup is removed by
+    :func:`landscape.ingest.markup.strip_markup`, which leaves any ``<`` that is
+    not recognisably a tag ("p<0.05", "a<b>c"); both steps repeat until the text
+    is stable (repairing may expose markup, as a full-width "＜i＞" does).
+
+    Args:
+        text: A raw title or abstract.
+
+    Returns:
+        The cleaned text; text without ``<`` and ``&`` is as :func:`clean_text`
+        leaves it.
+    """
+    text = clean_text(text)
+    for _ in range(_PROSE_ROUNDS):
+        if "<" not in text and "&" not in text:
+            break
+        stripped = strip_markup(text)
+        if stripped == text:  # "p<0.05": nothing to remove, nothing to repair again
+            break
+        text = clean_text(stripped)
     return text
 
 

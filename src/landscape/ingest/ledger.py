@@ -56,6 +56,7 @@ class Plan:
         filled: Corpus columns that hold a value in some kept row.
         label_kinds: Kinds of the values of each label column among kept rows.
         label_gaps: Label columns missing from some kept row.
+        title_only: Kept papers without an abstract (``keep_title_only``).
     """
 
     status: np.ndarray
@@ -65,6 +66,7 @@ class Plan:
     filled: set[str] = field(default_factory=set)
     label_kinds: dict[str, set[str]] = field(default_factory=dict)
     label_gaps: set[str] = field(default_factory=set)
+    title_only: int = 0
 
     def count(self, status: int) -> int:
         """How many records have ``status``."""
@@ -116,6 +118,7 @@ def plan(
     joinable: list[tuple[int, str | None, str | None, str]],
     label_columns: dict[str, str],
     label_shapes: list[tuple[tuple[str, str], ...]],
+    title_only: np.ndarray | None = None,
 ) -> Plan:
     """Decide the fate of every staged record.
 
@@ -128,6 +131,7 @@ def plan(
         joinable: ``(record, doi, arxiv_id, key)`` of records without an abstract.
         label_columns: Label name -> corpus column name.
         label_shapes: The label shapes, by number (see :class:`landscape.ingest.merge.Labels`).
+        title_only: Record index of each valid record without an abstract.
 
     Returns:
         The plan.
@@ -185,6 +189,12 @@ def plan(
         what = name.replace("_", " ")
         reason = f"no abstract here; same {what} as {_where(rows[root])}"
         result.duplicates[record] = Duplicate(doc_of[root], rule, 1.0, root, reason)
+    if title_only is not None and len(title_only):
+        # A paper merged with a record that has an abstract has one.
+        kept = title_only[status[title_only] == KEPT].tolist()
+        result.title_only = sum(
+            1 for r in kept if r not in result.merged or not result.merged[r]["abstract"]
+        )
     dropped = Counter(code_names[c] for c in codes[status == DROPPED].tolist())
     result.dropped_by_reason = dict(sorted(dropped.items()))
     _corpus_stats(result, stage, label_columns, label_shapes)

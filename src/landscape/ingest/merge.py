@@ -7,7 +7,9 @@ by :mod:`landscape.ingest.dedup`; each group becomes one corpus row that keeps t
 richest value of each field and the union of sources (:func:`merge_group`). The
 ledger says what became of every record: ``kept``, ``duplicate`` (with the rule,
 score and the record it matched) or ``dropped`` (with a reason); see
-:mod:`landscape.ingest.ledger`.
+:mod:`landscape.ingest.ledger`. Titles and abstracts lose their markup here
+(:func:`landscape.ingest.clean.clean_prose`), whatever the format; the ledger keeps
+them as read.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from landscape.config import IngestConfig
-from landscape.ingest.clean import clean_text, make_doc_id, title_key, word_count
+from landscape.ingest.clean import clean_prose, clean_text, make_doc_id, title_key, word_count
 from landscape.ingest.formats.base import RawRecord
 from landscape.ingest.formats.text import scrub, to_year
 from landscape.ingest.staging import STAGE_SCHEMA
@@ -32,8 +34,10 @@ LEDGER_COLUMNS = [
 ]  # fmt: skip
 CORPUS_COLUMNS = [
     "doc_id", "title", "abstract", "authors", "year", "date", "venue", "doi", "arxiv_id",
-    "url", "keywords", "categories", "sources", "source_files", "n_sources",
+    "url", "keywords", "categories", "sources", "source_files", "n_sources", "has_abstract",
 ]  # fmt: skip
+#: The ledger note of a paper kept without an abstract (``keep_title_only``).
+TITLE_ONLY_NOTE = "no abstract: kept on its title alone (keep_title_only)"
 
 
 def doc_id_for(doi: str | None, arxiv_id: str | None, key: str) -> str:
@@ -112,6 +116,8 @@ class StagedBatch:
         joinable: ``(index in batch, doi, arxiv_id, key)`` of records without an
             abstract that may join a kept paper.
         codes: Each record's drop reason code (``None``: valid).
+        title_only: Index in batch of each valid record without an abstract
+            (``keep_title_only``).
     """
 
     batch: pa.RecordBatch
@@ -123,6 +129,7 @@ class StagedBatch:
     abstracts: list[str] = field(default_factory=list)
     joinable: list[tuple[int, str | None, str | None, str]] = field(default_factory=list)
     codes: list[str | None] = field(default_factory=list)
+    title_only: list[int] = field(default_factory=list)
 
 
 def _text(value: Any) -> str | None:
@@ -161,10 +168,14 @@ def stage_records(
 ) -> StagedBatch:
     """Clean and validate a batch of raw records into staged rows.
 
-    A record with a parser problem is dropped with that problem; then a title
-    shorter than ``min_title_chars`` after cleaning (``empty-title``), no
-    abstract (``no-abstract``; it may still join a kept paper by DOI, arXiv id or
-    title), or fewer than ``min_abstract_words`` words (``abstract-too-short``).
+    Titles and abstracts are cleaned by :func:`~landscape.ingest.clean.clean_prose`
+    (markup removed); the raw text goes to the ledger. A record with a parser
+    problem is dropped with that problem; then a title shorter than
+    ``min_title_chars`` after cleaning (``empty-title``), no abstract
+    (``no-abstract``; it may still join a kept paper by DOI, arXiv id or title),
+    or fewer than ``min_abstract_words`` words (``abstract-too-short``). With
+    ``keep_title_only``, a record without an abstract (also one a parser found
+    without one) is valid instead, with an empty abstract and a ledger note.
 
     Args:
         records: Raw records in read order.
@@ -186,27 +197,35 @@ def stage_records(
     title_, abstract_, key_, doi_, arxiv_, year_, date_, venue_, url_ = list(cleaned.values())[:9]
     authors_, keywords_, categories_, labels_, shape_, doc_id_ = list(cleaned.values())[9:]
     min_title, min_words = options.min_title_chars, options.min_abstract_words
+    keep_title_only = options.keep_title_only
     for i, rec in enumerate(records):
-        title, abstract = clean_text(_text(rec.title)), clean_text(_text(rec.abstract))
+        title, abstract = clean_prose(_text(rec.title)), clean_prose(_text(rec.abstract))
         meta = rec.meta
         key = title_key(title)
         doi, arxiv = _text(meta.get("doi") or None), _text(meta.get("arxiv_id") or None)
         rec_labels = meta.get("labels") or {}
         shape = labels.shape(rec_labels) if rec_labels else None
         code = reason = None
+        rec_notes = rec.notes
         if rec.problem is not None:
-            code, reason = rec.problem_code or "unreadable", rec.problem
-            if rec.problem_code == "no-abstract" and len(key) >= min_title:
-                out.joinable.append((i, doi, arxiv, key))
+            no_abstract = rec.problem_code == "no-abstract" and len(key) >= min_title
+            if not (no_abstract and keep_title_only):
+                code, reason = rec.problem_code or "unreadable", rec.problem
+                if no_abstract:
+                    out.joinable.append((i, doi, arxiv, key))
         elif len(key) < min_title:
             code = "empty-title"
             reason = f"title {title!r} is empty or too short after cleaning"
         elif not abstract:
-            code, reason = "no-abstract", f"{rec.where()}: record has no abstract"
-            out.joinable.append((i, doi, arxiv, key))
+            if not keep_title_only:
+                code, reason = "no-abstract", f"{rec.where()}: record has no abstract"
+                out.joinable.append((i, doi, arxiv, key))
         elif word_count(abstract) < min_words:
             code = "abstract-too-short"
             reason = f"abstract has {word_count(abstract)} words; at least {min_words} are needed"
+        if code is None and not abstract:
+            out.title_only.append(i)
+            rec_notes = [*rec.notes, TITLE_ONLY_NOTE]
         source.append(rec.source)
         line.append(rec.line)
         locator.append(rec.locator or f"line {rec.line}")
@@ -215,7 +234,7 @@ def stage_records(
         raw_title.append(_text(rec.title))
         raw_abstract.append(_text(rec.abstract))
         original.append(_original(rec))
-        notes.append("; ".join(rec.notes) or None)
+        notes.append("; ".join(rec_notes) or None)
         listed.append(_text(meta.get("listing_date")))
         if code is not None:
             continue
@@ -328,6 +347,7 @@ def merge_group(
         "source_files": list(dict.fromkeys(s["file"] for s in sources)),
         "n_sources": len(sources),
     }
+    row["has_abstract"] = bool(row["abstract"])
     for f in ("date", "venue", "url"):
         row[f] = next((m[f] for m in members if m[f] is not None), None)
     for m in members:

@@ -95,8 +95,9 @@ class IngestResult:
         Columns ``doc_id``, ``title``, ``abstract``, ``authors``, ``year``, ``date``,
         ``venue``, ``doi``, ``arxiv_id``, ``url``, ``keywords``, ``categories``,
         ``sources`` (list of ``{file, line, locator, listing_date}``),
-        ``source_files`` (list of str), ``n_sources``, then one column per label
-        of tabular inputs.
+        ``source_files`` (list of str), ``n_sources``, ``has_abstract`` (False for
+        a paper kept on its title alone, see ``keep_title_only``), then one
+        column per label of tabular inputs.
         """
         if "corpus" not in self._frames:
             self._frames["corpus"] = self.output.frame("corpus")
@@ -110,7 +111,12 @@ class IngestResult:
         return self._frames["ledger"]
 
     def summary(self) -> dict[str, Any]:
-        """Counts of records read, kept, merged and dropped (by reason)."""
+        """Counts of records read, kept, merged and dropped (by reason).
+
+        ``title_only`` is the number of kept papers without an abstract (0 unless
+        ``keep_title_only``); ``files_ignored`` the number of files in the input
+        folders that no parser reads (named in :attr:`ignored`).
+        """
         p = self.output.plan
         return {
             "files_read": len(self.files),
@@ -118,6 +124,7 @@ class IngestResult:
             "files_ignored": len(self.ignored),
             "records_read": len(p.status),
             "kept": p.count(KEPT),
+            "title_only": p.title_only,
             "duplicate": p.count(DUPLICATE),
             "dropped": p.count(DROPPED),
             "dropped_by_reason": dict(p.dropped_by_reason),
@@ -236,6 +243,7 @@ class Ingestion:
         self._codes: list[np.ndarray] = []
         self._code_names: dict[str, int] = {}
         self._joinable: list[tuple[int, str | None, str | None, str]] = []
+        self._title_only: list[np.ndarray] = []
         self._filled: set[str] = set()
         # The first listing date seen in each file, for its readable name.
         self._listing_dates: dict[str, str] = {}
@@ -264,6 +272,7 @@ class Ingestion:
         codes = [-1 if c is None else names.setdefault(c, len(names)) for c in staged.codes]
         self._codes.append(np.array(codes, dtype=np.int32))
         self._joinable += [(start + i, *keys) for i, *keys in staged.joinable]
+        self._title_only.append(np.array(staged.title_only, dtype=np.int64) + start)
         for name in ("raw_title", "raw_abstract", "original", "notes"):
             column = staged.batch.column(name)
             if column.null_count < len(column):
@@ -278,9 +287,10 @@ class Ingestion:
         valid = np.concatenate(self._valid) if self._valid else empty
         codes = np.concatenate(self._codes) if self._codes else empty
         label_columns = self.labels.columns()
+        title_only = np.concatenate(self._title_only) if self._title_only else empty
         fate = plan(
             self.stage, self.index, valid, codes, list(self._code_names), self._joinable,
-            label_columns, list(self.labels.shapes),
+            label_columns, list(self.labels.shapes), title_only,
         )  # fmt: skip
         output = Output(self.stage, fate, label_columns, self._filled)
         names = source_names(

@@ -10,15 +10,11 @@ import plotly.graph_objects as go
 
 from landscape.embed import l2_normalize
 from landscape.maps.style import (
-    LINE_COLOR,
-    OUTLIER_COLOR,
     SMALL_FONT,
-    as_list,
     base_layout,
     clean_text,
     empty_figure,
     escape,
-    html_lines,
     label_map,
     term_list,
     topic_colors,
@@ -112,160 +108,79 @@ def topic_sizes(
 
 def topic_hierarchy(
     hierarchy: pd.DataFrame,
-    topics: pd.DataFrame | None,
+    topics: pd.DataFrame | None = None,
     *,
-    title: str = "Topic hierarchy",
+    title: str = "Themes and topics",
     width: int | None = 1000,
     height: int | None = None,
+    depth: int = 3,
 ) -> go.Figure:
-    """The topic hierarchy as a dendrogram (leaves on the left, merge distance across).
+    """The topic tree as an icicle: themes on the left, their topics and subtopics to the right.
 
-    Built from the hierarchy table alone: each merge is one path shape in
-    ``layout.shapes`` joining its two children at the height of its
-    ``Distance``; leaves (topic ids that are never a ``Parent_ID``) sit at
-    distance 0 in depth-first order, so branches never cross. Merge points and
-    leaves have hover markers.
+    Each box is a topic, as tall as its share of the papers; clicking a box
+    opens it to its children (plotly's icicle), so a deep tree stays readable.
 
     Args:
-        hierarchy: BERTopic hierarchical topics, one row per merge:
-            ``Parent_ID``, ``Parent_Name``, ``Topics``, ``Child_Left_ID``,
-            ``Child_Right_ID``, ``Distance``; shape (n_merges, >=6).
-        topics: Topic table (``topic``, ``label``, ``size``) for leaf labels;
-            ``None`` labels leaves by id.
+        hierarchy: The tree (``hierarchy.parquet``): ``topic``, ``level``,
+            ``parent`` (-1 at level 0), ``label``, ``size``; one row per topic.
+        topics: Any table with ``topic`` and ``label`` whose labels replace the
+            tree's (a user's renames); ``None`` keeps the tree's.
         title: Figure title (trusted markup).
         width: Figure width in px.
-        height: Figure height in px (``None``: grows with the number of leaves).
+        height: Figure height in px (``None``: grows with the number of themes).
+        depth: Levels shown at once, the root ("All papers") included.
 
     Returns:
-        A figure with one path shape per merge and two marker traces (merges,
-        leaves), or an empty figure saying there is no hierarchy.
+        A figure with one ``Icicle`` trace, or an empty figure saying why there
+        is no tree (a run made before levels has BERTopic's merge table instead).
 
     Raises:
-        ValueError: The table is not a tree (a node has two parents).
+        ValueError: The table is not a tree (a topic twice, or a parent missing).
     """
-    if hierarchy is None or hierarchy.empty:
-        return empty_figure("Fewer than 2 topics: no hierarchy to draw", title, width, height)
-    merges: dict[int, tuple[int, int, float, str, int]] = {}
-    for row in hierarchy.itertuples(index=False):
-        n_topics = len(as_list(getattr(row, "Topics", None)))
-        merges[int(row.Parent_ID)] = (
-            int(row.Child_Left_ID),
-            int(row.Child_Right_ID),
-            float(row.Distance),
-            clean_text(getattr(row, "Parent_Name", "")).replace("_", ", "),
-            n_topics,
+    needed = {"topic", "level", "parent", "label", "size"}
+    if hierarchy is None or hierarchy.empty or not needed <= set(hierarchy.columns):
+        return empty_figure(
+            "No topic tree in this run (fitted before levels): fit again to draw it",
+            title,
+            width,
+            height,
         )
-    children = {c for left, right, *_ in merges.values() for c in (left, right)}
-    roots = sorted((p for p in merges if p not in children), key=lambda p: -merges[p][2])
-
-    leaf_order: list[int] = []
-    stack = list(reversed(roots))
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            raise ValueError(f"hierarchy is not a tree: node {node} is reached twice")
-        seen.add(node)
-        if node in merges:
-            left, right = merges[node][:2]
-            stack.extend([right, left])
-        else:
-            leaf_order.append(node)
-    position = {leaf: float(i) for i, leaf in enumerate(leaf_order)}
-    height_of = dict.fromkeys(leaf_order, 0.0)
-
-    def place(node: int) -> None:
-        # Iterative post-order: children before parents.
-        todo = [(node, False)]
-        while todo:
-            current, done = todo.pop()
-            if current in position:
-                continue
-            left, right, dist = merges[current][:3]
-            if done:
-                position[current] = (position[left] + position[right]) / 2
-                height_of[current] = dist
-            else:
-                todo.extend([(current, True), (left, False), (right, False)])
-
-    for root in roots:
-        place(root)
-
-    shapes = []
-    for parent, (left, right, dist, _, _) in merges.items():
-        path = (
-            f"M {height_of[left]},{position[left]} H {dist} V {position[right]} "
-            f"H {height_of[right]}"
-        )
-        shapes.append(
-            {
-                "type": "path",
-                "path": path,
-                "line": {"color": LINE_COLOR, "width": 1.5},
-                "layer": "below",
-                "xref": "x",
-                "yref": "y",
-                "name": f"merge {parent}",
-            }
-        )
-
-    labels = label_map(topics)
-    sizes = {}
-    if topics is not None and "size" in topics:
-        sizes = {int(t): int(s) for t, s in zip(topics["topic"], topics["size"], strict=True)}
-    ids = set(leaf_order) | (set(labels) if topics is not None else set())
-    colors = topic_colors(ids)
-    fig = go.Figure()
-    parents = list(merges)
-    fig.add_trace(
-        go.Scatter(
-            x=[height_of[p] for p in parents],
-            y=[position[p] for p in parents],
-            mode="markers",
-            marker={"size": 7, "color": LINE_COLOR},
-            customdata=[
-                [html_lines(truncate(merges[p][3], 200), 60), merges[p][4]] for p in parents
-            ],
+    tree = hierarchy[hierarchy["topic"] >= 0]
+    if not tree["topic"].is_unique:
+        raise ValueError("hierarchy is not a tree: a topic appears twice")
+    known = set(tree["topic"].astype(int))
+    missing = set(tree["parent"].astype(int)) - known - {-1}
+    if missing:
+        raise ValueError(f"hierarchy is not a tree: parent {min(missing)} is not a topic")
+    labels = dict(zip(tree["topic"].astype(int), tree["label"], strict=True))
+    if topics is not None:
+        labels |= label_map(topics)
+    kinds = {0: "theme", 1: "topic", 2: "subtopic"}
+    top = tree[tree["level"] == 0]
+    ids = ["all"] + [f"t{t}" for t in tree["topic"]]
+    parents = [""] + ["all" if p < 0 else f"t{p}" for p in tree["parent"]]
+    names = ["All papers"] + [escape(truncate(topic_name(labels, t), 60)) for t in tree["topic"]]
+    values = [int(top["size"].sum()), *tree["size"].astype(int).tolist()]
+    kind = [""] + [kinds.get(int(k), f"level {int(k)}") for k in tree["level"]]
+    fig = go.Figure(
+        go.Icicle(
+            ids=ids,
+            labels=names,
+            parents=parents,
+            values=values,
+            branchvalues="total",
+            maxdepth=depth,
+            tiling={"orientation": "h"},
+            customdata=kind,
+            textinfo="label+value",
             hovertemplate=(
-                "<b>Merge</b> of %{customdata[1]} topics at distance %{x:.3f}<br>"
-                "%{customdata[0]}<extra></extra>"
+                "<b>%{label}</b><br>%{customdata}, %{value} papers "
+                "(%{percentParent:.0%} of %{parent})<extra></extra>"
             ),
-            showlegend=False,
-            name="merges",
+            root={"color": "#f2f2f2"},
         )
     )
-    fig.add_trace(
-        go.Scatter(
-            x=[0.0] * len(leaf_order),
-            y=[position[leaf] for leaf in leaf_order],
-            mode="markers",
-            marker={"size": 10, "color": [colors.get(leaf, OUTLIER_COLOR) for leaf in leaf_order]},
-            customdata=[
-                [escape(topic_name(labels, leaf)), leaf, sizes.get(leaf, "?")]
-                for leaf in leaf_order
-            ],
-            hovertemplate=(
-                "<b>%{customdata[0]}</b><br>topic %{customdata[1]}, "
-                "%{customdata[2]} documents<extra></extra>"
-            ),
-            showlegend=False,
-            name="topics",
-        )
-    )
-    max_dist = max([dist for _, _, dist, _, _ in merges.values()] + [1e-9])
-    fig.update_yaxes(
-        tickmode="array",
-        tickvals=list(range(len(leaf_order))),
-        ticktext=[escape(truncate(topic_name(labels, leaf), 50)) for leaf in leaf_order],
-        range=[len(leaf_order) - 0.5, -0.5],
-        showgrid=False,
-        zeroline=False,
-        title=None,
-    )
-    fig.update_xaxes(range=[-0.03 * max_dist, max_dist * 1.05], title="Merge distance")
-    return base_layout(
-        fig, title, width, height or max(400, 26 * len(leaf_order) + 140), shapes=shapes
-    )
+    return base_layout(fig, title, width, height or max(450, 60 * len(top) + 160), margin={"t": 60})
 
 
 # --------------------------------------------------------------------------- similarity

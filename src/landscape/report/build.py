@@ -39,7 +39,7 @@ def run_figures(art: Run, cache_dir: str | os.PathLike[str] | None) -> dict[str,
         # At print size the legend would squeeze the map; the labels on it suffice.
         "document_map": maps.document_map(docs, corpus, topics).update_layout(showlegend=False),
         "topic_sizes": maps.topic_sizes(topics),
-        "topic_hierarchy": maps.topic_hierarchy(art.hierarchy, topics),
+        "topic_hierarchy": maps.topic_hierarchy(art.hierarchy, art.all_topics),
         "source_comparison": maps.source_comparison(docs, corpus),
     }
     date_col = next((c for c in ("date", "year") if c in corpus and corpus[c].notna().any()), None)

@@ -405,8 +405,8 @@ def write_index(
         out_dir: Report folder; links are relative to it.
         pages: Rendered notebook pages (see :func:`render_notebooks`).
         corpus_summary: Ingest counts (:meth:`landscape.ingest.IngestResult.summary`,
-            or ``ingest_report.json``'s ``summary``); optional ``sources`` (a count
-            or a list of source names).
+            or ``ingest_report.json``'s ``summary``, ``title_only`` included); optional
+            ``sources`` (a count or a list of source names).
         metrics: The run's ``metrics.json``.
         provenance: The run's ``provenance.json``.
 
@@ -426,6 +426,10 @@ def write_index(
         f"({_fmt(corpus_summary.get('duplicate'), 'd')} merged as duplicates, "
         f"{_fmt(corpus_summary.get('dropped'), 'd')} dropped)."
     )
+    title_only = corpus_summary.get("title_only")
+    if title_only:
+        has = "paper has" if title_only == 1 else "papers have"
+        corpus_text += f" {_fmt(title_only, 'd')} {has} no abstract (title only)."
     outliers = metrics.get("outliers", {}).get("share") if metrics.get("outliers") else None
     run_text = (
         f"The run found {_fmt(metrics.get('n_topics'), 'd')} topics with "

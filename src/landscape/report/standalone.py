@@ -167,8 +167,15 @@ def _unescape_id(value: str, escaped: dict[str, str]) -> str:
     return html.unescape(value)
 
 
-def _footer(provenance: dict[str, Any], n_docs: int) -> str:
-    """The provenance footer (every value escaped)."""
+def _title_only(corpus: pd.DataFrame | None) -> int:
+    """Papers of the corpus kept without an abstract (``has_abstract`` False)."""
+    if corpus is None or "has_abstract" not in corpus:
+        return 0
+    return int((~corpus["has_abstract"].fillna(True).astype(bool)).sum())
+
+
+def _footer(provenance: dict[str, Any], n_docs: int, title_only: int = 0) -> str:
+    """The provenance footer (every value escaped); ``title_only``: papers without abstract."""
     cfg = (provenance.get("config") or {}).get("topics") or {}
     run = {
         "seed": provenance.get("seed", cfg.get("seed")),
@@ -184,6 +191,9 @@ def _footer(provenance: dict[str, Any], n_docs: int) -> str:
         ("Versions", ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) or "unknown"),
         ("Created", provenance.get("created") or "unknown"),
     ]
+    if title_only:
+        has = "paper has" if title_only == 1 else "papers have"
+        items.insert(1, ("Title only", f"{title_only:,} {has} no abstract (title only)"))
     rows = "".join(
         f'<span class="prov"><b>{html.escape(k)}:</b> '
         f'<span data-key="{html.escape(k)}">{html.escape(str(v))}</span></span>\n'
@@ -265,7 +275,7 @@ worker-src blob:; connect-src 'none'">
 <ol id="landscape-results"></ol>
 </aside>
 </main>
-{_footer(provenance, n)}
+{_footer(provenance, n, _title_only(corpus))}
 <script type="application/json" id="landscape-data">{script_json(data)}</script>
 <script type="application/json" id="landscape-config">{script_json(PLOT_CONFIG)}</script>
 <script>{get_plotlyjs()}</script>

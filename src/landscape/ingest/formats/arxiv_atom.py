@@ -27,7 +27,6 @@ from landscape.ingest.formats.decoding import BOM_UTF8, line_starts
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
     compact,
-    html_to_text,
     normalise_doi,
     parse_date,
     strip_arxiv_version,
@@ -145,8 +144,8 @@ def _record(entry: _Node, source: str) -> RawRecord:
     record = RawRecord(
         source,
         entry.line,
-        html_to_text(entry.value("title")),
-        html_to_text(entry.value("summary")),
+        entry.value("title"),
+        entry.value("summary"),
         meta,
         locator=locator,
     )

@@ -1,7 +1,7 @@
 """Reading JSON documents and JSON Lines into objects with their lines.
 
-Shared by the JSON-based formats (OpenAlex, Semantic Scholar, arXiv snapshot):
-they differ in fields, not in how a file holds its records.
+Shared by the JSON-based formats (OpenAlex, Semantic Scholar, arXiv snapshot,
+Crossref, CSL-JSON): they differ in fields, not in how a file holds its records.
 
 JSON Lines are read as a stream, line by line, so a file of any size is read with
 memory bounded by its longest line. A JSON document (a list, or a page such as
@@ -196,24 +196,50 @@ def load_json_items(
         check = bad is not None or bool(_SURROGATE_ESCAPE_RE.search(text))
         if isinstance(doc, dict):
             for key in list_keys:
-                if isinstance(doc.get(key), list):
+                listed = _at(doc, key)
+                if isinstance(listed, list):
                     # Locate the list in the text so that its items get lines.
-                    found = re.search(rf'"{key}"\s*:\s*\[', text)
-                    if found:
-                        return _array_items(text, found.end() - 1, source, encoding, bad)
+                    at = _list_start(text, key)
+                    if at is not None:
+                        return _array_items(text, at, source, encoding, bad)
                     return [
                         _item(0, f"record {n}", obj, encoding, check)
-                        for n, obj in enumerate(doc[key], start=1)
+                        for n, obj in enumerate(listed, start=1)
                     ]
             return [_item(1, "record 1", doc, encoding, check)]
         if not _is_json_object(TEXT_BREAK_RE.split(text[start:], 1)[0], encoding):
             # Neither one document nor JSON Lines: a page cut off or damaged; keep
             # the readable items of its list.
             for key in list_keys:
-                found = re.search(rf'"{key}"\s*:\s*\[', text)
-                if found:
-                    return _array_items(text, found.end() - 1, source, encoding, bad)
+                at = _list_start(text, key)
+                if at is not None:
+                    return _array_items(text, at, source, encoding, bad)
     return list(_lines_items(enumerate(iter_raw_lines(io.BytesIO(data)), 1), source, encoding))
+
+
+def _at(doc: dict[str, Any], key: str) -> Any:
+    """The value at a dotted key (``"message.items"``), or ``None``."""
+    value: Any = doc
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _list_start(text: str, key: str) -> int | None:
+    """Where (the ``[``) the list at a dotted key starts in the text, or ``None``.
+
+    Each part is looked for after the one before it (``"message": {`` then
+    ``"items": [``), which finds the list of a page whose keys come in order.
+    """
+    *parents, last = key.split(".")
+    pos = 0
+    for part in parents:
+        found = re.compile(rf'"{re.escape(part)}"\s*:\s*\{{').search(text, pos)
+        if found is None:
+            return None
+        pos = found.end()
+    found = re.compile(rf'"{re.escape(last)}"\s*:\s*\[').search(text, pos)
+    return found.end() - 1 if found else None
 
 
 def _is_json_object(line: str | bytes, encoding: str) -> bool:

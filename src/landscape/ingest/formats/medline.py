@@ -64,10 +64,22 @@ def sniff(data: bytes, name: str) -> bool:
 
 
 def _title(record: Record) -> str | None:
-    """``TI`` (else ``BTI``); a translated title ``[Title in English].`` loses its brackets."""
+    """``TI`` (else ``BTI``), see :func:`unbracket_title`."""
     text = record.text("TI") or record.text("BTI")
-    if not text:
-        return None
+    return unbracket_title(text) if text else None
+
+
+def unbracket_title(text: str) -> str:
+    """A title without the brackets PubMed puts around a translated title.
+
+    Args:
+        text: A PubMed title: ``"[Title in English]."`` for an article not in
+            English, else the title as published.
+
+    Returns:
+        ``"Title in English."``; a title that merely starts and ends with brackets
+        (``"[18F]FDG uptake [corrected]"``) is returned as is.
+    """
     body = text.removesuffix(".")
     if not (body.startswith("[") and body.endswith("]")):
         return text

@@ -3,8 +3,9 @@
 A file is a ``{"meta": ..., "results": [work, ...]}`` API page, a JSON list of
 works, or one work per line. OpenAlex does not ship abstracts as text but as an
 ``abstract_inverted_index`` (``{"word": [position, ...]}``), rebuilt here into
-text in word order. Titles and abstracts may hold HTML/JATS tags and entities,
-which are stripped.
+text in word order. Titles and abstracts may hold HTML/JATS tags and entities:
+they are passed on as found (the ledger keeps them) and removed when records are
+staged (:func:`landscape.ingest.clean.clean_prose`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from landscape.ingest.formats.jsondoc import JsonItem, json_head, stream_records
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
     compact,
-    html_to_text,
     normalise_doi,
     parse_date,
     strip_arxiv_version,
@@ -108,13 +108,13 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
         )
     problem, code = item.problem, item.code
     try:
-        abstract = html_to_text(rebuild_abstract(obj.get("abstract_inverted_index")))
+        abstract = rebuild_abstract(obj.get("abstract_inverted_index"))
     except ValueError as exc:
         abstract = None
         problem = problem or f"{item.locator}: {exc}"
         code = code or "malformed-record"
     if abstract is None and isinstance(obj.get("abstract"), str):
-        abstract = html_to_text(obj["abstract"])
+        abstract = obj["abstract"]
     title = obj.get("title") or obj.get("display_name")
     year, date = parse_date(obj.get("publication_date"))
     arxiv = _get(obj, "ids", "arxiv")
@@ -143,7 +143,7 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
     return RawRecord(
         source,
         item.line,
-        html_to_text(title) if isinstance(title, str) else None,
+        title if isinstance(title, str) else None,
         abstract,
         meta,
         problem,

@@ -1,19 +1,19 @@
 """Which parser reads which file: format detection, gzip, and one entry point.
 
 Detection looks at the content first (Parquet magic bytes, an Atom ``<feed>``,
-JSON keys that only one source uses, ``@type{key,`` entries, ``TY  -`` lines,
-Web of Science ``FN``/``PT`` lines, MEDLINE ``PMID-`` lines, a delimited header
-with a title column) and only then at the file name's extension, because
-exported files are often misnamed (``results.txt`` holding RIS,
-``savedrecs.txt`` holding Web of Science records). The listing-page parser comes
-last and refuses a file that is not a listing page. Files ending in ``.gz``, or
-starting with the gzip magic bytes whatever their name, are decompressed
-transparently.
+a PubMed ``<PubmedArticleSet>``, JSON keys that only one source uses,
+``@type{key,`` entries, ``TY  -`` lines, Web of Science ``FN``/``PT`` lines,
+MEDLINE ``PMID-`` lines, a delimited header with a title column) and only then
+at the file name's extension, because exported files are often misnamed
+(``results.txt`` holding RIS, ``savedrecs.txt`` holding Web of Science records).
+The listing-page parser comes last and refuses a file that is not a listing
+page. Files ending in ``.gz``, or starting with the gzip magic bytes whatever
+their name, are decompressed transparently.
 
 :func:`open_source` is the streaming entry point: it reads only the head of a
 file to detect its format and returns a generator of records. Formats with a
-``parse_stream`` function (JSON Lines, CSV/TSV, Parquet) are read incrementally
-from the (decompressed) file; the others are read whole, then parsed.
+``parse_stream`` function (JSON Lines, CSV/TSV, Parquet, PubMed XML) are read
+incrementally from the (decompressed) file; the others are read whole, then parsed.
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ from landscape.ingest.formats import (
     arxiv_atom,
     arxiv_jsonl,
     bibtex,
+    crossref,
+    csl_json,
     medline,
     openalex,
+    pubmed_xml,
     ris,
     semantic_scholar,
     tabular,
@@ -102,10 +105,13 @@ def is_supported_name(name: str) -> bool:
 #: Formats in detection order: the most specific content signatures first.
 FORMATS: list[tuple[str, ModuleType | type[FormatModule]]] = [
     ("tabular", tabular),
+    ("pubmed_xml", pubmed_xml),
     ("arxiv_atom", arxiv_atom),
     ("openalex", openalex),
     ("semantic_scholar", semantic_scholar),
     ("arxiv_jsonl", arxiv_jsonl),
+    ("crossref", crossref),
+    ("csl_json", csl_json),
     ("bibtex", bibtex),
     ("ris", ris),
     ("wos", wos),
@@ -137,10 +143,12 @@ def detect(data: bytes, name: str) -> str:
             return fmt
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     json_like = stripped in (b"{", b"[")
-    hint = " (JSON with no keys of OpenAlex, Semantic Scholar or arXiv)" if json_like else ""
+    known = "OpenAlex, Semantic Scholar, arXiv, Crossref or CSL-JSON"
+    hint = f" (JSON with no keys of {known})" if json_like else ""
     supported = (
-        ".xml/.atom, .json/.jsonl, .bib, .ris, .isi/.ciw (Web of Science), .nbib/.medline "
-        "(PubMed), .csv/.tsv/.parquet, .txt (optionally .gz)"
+        ".xml/.atom (arXiv, PubMed), .json/.jsonl (incl. Crossref, CSL-JSON .csl.json), .bib, "
+        ".ris, .isi/.ciw (Web of Science), .nbib/.medline (PubMed), .csv/.tsv/.parquet, .txt "
+        "(optionally .gz)"
     )
     raise InputError(f"{name}: unsupported file format{hint}; supported: {supported}")
 

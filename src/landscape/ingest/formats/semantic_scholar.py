@@ -21,7 +21,6 @@ from landscape.ingest.formats.jsondoc import JsonItem, json_head, stream_records
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
     compact,
-    html_to_text,
     normalise_doi,
     parse_date,
     split_list,
@@ -108,8 +107,8 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
     return RawRecord(
         source,
         item.line,
-        html_to_text(title),
-        html_to_text(abstract),
+        title,
+        abstract,
         meta,
         item.problem,
         item.code,

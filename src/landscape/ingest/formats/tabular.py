@@ -19,12 +19,16 @@ fields keeps the columns before the first column whose count varies between rows
 (Scopus's funding columns), with a note, when its title and abstract lie there;
 otherwise it is a record with ``problem`` set. A first line that is not a header is
 skipped (with a note in the report) when the next line is one (the Dimensions
-preamble). Titles and abstracts lose HTML/JATS markup and entities; the cells as
-found stay in ``meta["original"]``. Scopus's ``[No abstract available]`` is no
-abstract. A field may be as large as 2 GB (the ``csv`` module's default limit, 128
-KiB, would split a long abstract). Parquet is read with pyarrow one batch of rows at
-a time, column by column (no per-row pandas access); a batch that cannot be read
-after others were ends the file with one dropped record for the rest.
+preamble). Titles and abstracts are passed on as found, HTML/JATS markup included
+(it is removed when records are staged, and the cells as found stay in
+``meta["original"]``). Scopus's ``[No abstract available]`` is no abstract.
+Springer joins its authors without a separator ("Ann SmithBob Jones"): they are
+split where a lower-case letter meets an upper-case one
+(:func:`~landscape.ingest.formats.text.split_joined_names`). A field may be as
+large as 2 GB (the ``csv`` module's default limit, 128 KiB, would split a long
+abstract). Parquet is read with pyarrow one batch of rows at a time, column by
+column (no per-row pandas access); a batch that cannot be read after others were
+ends the file with one dropped record for the rest.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from html.entities import html5
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -46,12 +49,12 @@ from landscape.ingest.formats.base import FileReport, RawRecord
 from landscape.ingest.formats.decoding import Chain, open_text, read_exactly
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
-    html_to_text,
     jsonable,
     normalise_doi,
     parse_date,
     scrub,
     split_authors,
+    split_joined_names,
     split_list,
     strip_arxiv_version,
     to_year,
@@ -122,15 +125,6 @@ _ARXIV_ID_RE = re.compile(
     r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$", re.I
 )
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-# Markup that exports leave in titles and abstracts (Scopus, Lens, Dimensions,
-# Crossref-fed tables): known HTML/JATS/MathML tags and character entities. Text
-# such as "a <b and c> d" or "x&y" is not markup and is left alone.
-_MARKUP_RE = re.compile(
-    r"</?(?:[a-z]+:[\w.-]+|i|b|u|em|strong|sub|sup|p|br|span|div|sc|italic|bold|title|sec)"
-    r"(?:\s+[\w:-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))*\s*/?>"
-    r"|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);",
-    re.I,
-)
 # Scopus writes this in place of a missing abstract.
 _NO_ABSTRACT_RE = re.compile(r"^\s*\[no abstract available\]\s*$", re.I)
 # Columns whose count varies between rows of one export, so that a row may hold
@@ -241,24 +235,19 @@ def _text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-def _has_markup(text: str) -> bool:
-    # "&D;" in "R&D;" is no entity: named entities must be HTML's.
-    return any(
-        not m.group().startswith("&") or m.group().startswith("&#") or m.group()[1:] in html5
-        for m in _MARKUP_RE.finditer(text)
-    )
-
-
-def _clean(value: Any) -> str | None:
-    """A title or abstract cell as text, without HTML/JATS markup or entities."""
-    text = _text(value)
-    if text is not None and _has_markup(text):
-        text = _text((html_to_text(text) or "").strip())
-    return text
-
-
 def _categories(value: Any) -> list[str]:
     return split_list(value, whitespace=True)
+
+
+def _springer_authors(value: Any) -> list[str]:
+    """Springer's ``Authors`` cell: names joined without a separator, unless it has one."""
+    if isinstance(value, str) and ";" not in value and "," not in value:
+        return split_joined_names(value)
+    return split_authors(value)
+
+
+# A Springer export's header: its title column is "Item Title".
+_SPRINGER_TITLE = "item title"
 
 
 # Schema field -> converter of its cell; the order is the order of keys in meta.
@@ -282,7 +271,10 @@ class _Rows:
 
     def __init__(self, header: list[str], cols: dict[str, int], source: str) -> None:
         self.header, self.source = header, source
-        self.plan = [(key, cols[key], fn) for key, fn in _CONVERTERS.items() if key in cols]
+        converters = dict(_CONVERTERS)
+        if _norm(header[cols["title"]]) == _SPRINGER_TITLE:
+            converters["authors"] = _springer_authors
+        self.plan = [(key, cols[key], fn) for key, fn in converters.items() if key in cols]
         self.labels = [(header[i], i) for i in range(len(header)) if i not in cols.values()]
         self.title, self.abstract = cols["title"], cols.get("abstract")
         self.date, self.id = cols.get("date"), cols.get("id")
@@ -312,11 +304,11 @@ class _Rows:
         if labels:
             meta["labels"] = labels
         meta["original"] = dict(zip(self.header, values, strict=True))
-        abstract = _clean(values[self.abstract]) if self.abstract is not None else None
+        abstract = _text(values[self.abstract]) if self.abstract is not None else None
         if abstract is not None and _NO_ABSTRACT_RE.match(abstract):
             abstract = None
         return RawRecord(
-            self.source, line, _clean(values[self.title]), abstract, meta, locator=locator
+            self.source, line, _text(values[self.title]), abstract, meta, locator=locator
         )
 
     def shifted(self, line: int, row: list[str]) -> RawRecord:

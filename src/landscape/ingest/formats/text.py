@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import html
 import logging
 import math
 import re
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+
+from landscape.ingest.markup import strip_markup
 
 # pylatexenc logs every tolerated syntax slip at WARNING; abstracts are full of
 # them and the output is still right, so keep them out of the user's terminal.
@@ -27,8 +28,6 @@ _ARXIV_NEW_RE = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
 _ARXIV_OLD_RE = re.compile(r"([a-z][a-z-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?")
 _ISO_RE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T\s/].*)?$")
 _YEAR_RE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
-_TAG_RE = re.compile(r"</?([A-Za-z][\w:.-]*)(?:\s[^<>]*)?/?>")
-_BLOCK_TAGS = {"p", "br", "div", "sec", "title", "li", "list-item", "para", "abstract", "td"}
 _UNESCAPED_PERCENT_RE = re.compile(r"(?<!\\)%")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
@@ -99,10 +98,14 @@ def latex_to_text(text: str | None) -> str | None:
 
 
 def html_to_text(text: str | None) -> str | None:
-    """Strip HTML/JATS tags (``<jats:p>``, ``<i>``) and unescape entities (``&amp;``).
+    """Strip HTML/JATS/MathML tags (``<jats:p>``, ``<i>``) and decode entities (``&amp;``).
 
-    Block tags become a space so that paragraphs do not run together; inline tags
-    vanish (``x<sup>2</sup>`` -> ``x2``).
+    The same removal as ingest applies to every title and abstract
+    (:func:`landscape.ingest.markup.strip_markup`): a parser need not call this on
+    them, and should not, since the ledger keeps what the parser hands over as
+    the raw text. Block tags become a space so that paragraphs do not run
+    together; inline tags vanish (``x<sup>2</sup>`` -> ``x2``); ``<`` that is no
+    tag stays ("p<0.05").
 
     Args:
         text: Text that may hold markup.
@@ -110,13 +113,7 @@ def html_to_text(text: str | None) -> str | None:
     Returns:
         The plain text, or ``None`` for ``None``.
     """
-    if not text or ("<" not in text and "&" not in text):
-        return text
-
-    def tag(match: re.Match[str]) -> str:
-        return " " if match.group(1).split(":")[-1].lower() in _BLOCK_TAGS else ""
-
-    return html.unescape(_TAG_RE.sub(tag, text))
+    return strip_markup(text) if text else text
 
 
 def to_year(value: object) -> int | None:
@@ -220,6 +217,47 @@ def split_authors(value: object) -> list[str]:
         return []
     names = [name_first_last(p) for p in parts]
     return [n for n in names if n and n.lower() not in {"others", "et al.", "et al"}]
+
+
+# Name particles that an upper-case letter follows inside one surname ("LeCun",
+# "McDonald", "MacArthur", "DeWitt", "VanDerBilt", "DiCaprio").
+_PARTICLES = frozenset({
+    "mc", "mac", "le", "la", "de", "di", "du", "da", "del", "della", "des", "van", "von", "der",
+    "den", "ten", "ter", "st", "al", "el",
+})  # fmt: skip
+
+
+def split_joined_names(value: object) -> list[str]:
+    """Split names joined without a separator (Springer: ``"John SmithJane Doe"``).
+
+    A name ends where a lower-case letter meets an upper-case one, except after
+    a particle (``"LeCun"``, ``"McDonald"``), and only when the name before and the
+    rest each have at least two words, so a single name is never cut into a
+    first name alone. Conservative by design: ``"Mary JoAnn Smith"`` still
+    becomes two names, which no rule can tell from two authors.
+
+    Args:
+        value: The joined names.
+
+    Returns:
+        The names, in order; ``[]`` for an empty or non-text value.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return []
+    text = " ".join(value.split())
+    names: list[str] = []
+    start = 0
+    for i in range(1, len(text)):
+        if not (text[i - 1].islower() and text[i].isupper()):
+            continue
+        word = re.split(r"[\s'’-]", text[start:i])[-1]
+        name, rest = text[start:i].strip(), text[i:]
+        if word.lower() in _PARTICLES or len(name.split()) < 2 or len(rest.split()) < 2:
+            continue
+        names.append(name)
+        start = i
+    names.append(text[start:].strip())
+    return names
 
 
 def split_list(value: object, whitespace: bool = False) -> list[str]:

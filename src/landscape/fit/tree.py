@@ -1,0 +1,158 @@
+"""The topic tree as tables: one row per topic at every level, and the documents' levels.
+
+Ids are unique across levels: the topics level keeps ids ``0..K-1`` (the ids
+``documents.topic`` has always had), then each other level, broadest first,
+takes the next ids. ``parent`` is the id of the topic one level up (-1 at level
+0). Terms: the topics level keeps BERTopic's (:mod:`landscape.fit.topics`);
+other levels get class-TF-IDF over the phrases of :mod:`landscape.fit.phrases`
+(cheap at every level, with no second BERTopic fit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from landscape.fit.hierarchy import Levels
+from landscape.fit.naming import Name
+from landscape.fit.phrases import PhraseIndex
+from landscape.fit.topics import representative_docs
+
+#: Columns of the hierarchy table (``hierarchy.parquet``).
+HIERARCHY_COLUMNS = ("topic", "level", "parent", "label", "size")
+
+
+def global_ids(levels: Levels) -> list[np.ndarray]:
+    """For each level, the run-wide id of each of its topics (int64 ndarray of shape (K,))."""
+    counts = [int(lab.max()) + 1 if (lab >= 0).any() else 0 for lab in levels.labels]
+    order = [levels.topic_level] + [k for k in range(len(counts)) if k != levels.topic_level]
+    out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(counts)
+    start = 0
+    for k in order:
+        out[k] = np.arange(start, start + counts[k], dtype=np.int64)
+        start += counts[k]
+    return out
+
+
+def level_columns(levels: Levels) -> dict[str, np.ndarray]:
+    """``{"level_0": ids, ...}``: each document's run-wide topic id per level, -1 for outliers."""
+    ids = global_ids(levels)
+    return {
+        f"level_{k}": np.where(lab >= 0, ids[k][np.maximum(lab, 0)], -1).astype(np.int64)
+        for k, lab in enumerate(levels.labels)
+    }
+
+
+def _ctfidf(index: PhraseIndex, labels: np.ndarray, k: int, n: int = 25) -> list[list[dict]]:
+    """Top ``n`` class-TF-IDF phrases of each of ``k`` topics, with weights."""
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    inside = np.flatnonzero(labels >= 0)
+    member = sp.csr_matrix((np.ones(len(inside)), (labels[inside], inside)), shape=(k, len(labels)))
+    counts = sp.csr_matrix(member @ index.presence.astype(np.float64))
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).tocsr()
+    out = []
+    for t in range(k):
+        row = weights.getrow(t)
+        order = np.lexsort((row.indices, -row.data))[:n]
+        out.append(
+            [
+                {
+                    "term": " ".join(index.words[row.indices[i]]),
+                    "weight": round(float(row.data[i]), 6),
+                }
+                for i in order
+                if row.data[i] > 0
+            ]
+        )
+    return out
+
+
+def tree_tables(
+    levels: Levels,
+    names: Sequence[Sequence[Name]],
+    topic_table: pd.DataFrame,
+    index: PhraseIndex,
+    embeddings: np.ndarray,
+    doc_ids: Sequence[str],
+    titles: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every topic of every level as rows, and the tree.
+
+    Args:
+        levels: The nested partition.
+        names: ``names[level][topic]`` (:func:`landscape.fit.naming.name_levels`).
+        topic_table: BERTopic's table for the topics level
+            (:func:`landscape.fit.topics.build_topics`).
+        index: Phrases of the corpus.
+        embeddings: float32 ndarray of shape (n_docs, dim), rows L2-normalised.
+        doc_ids: Ids aligned with the rows.
+        titles: Titles aligned with the rows.
+
+    Returns:
+        ``(topics, hierarchy)``: ``topics`` has one row per topic at every level
+        (and the outlier row of the topics level when there are outliers):
+        ``topic``, ``level``, ``parent``, ``label``, ``name``, ``size``,
+        ``terms``, ``ctfidf_terms``, ``representative_doc_ids``,
+        ``representative_titles``, ``name_coverage``, ``name_distinctiveness``;
+        ``hierarchy`` has :data:`HIERARCHY_COLUMNS` for every topic.
+    """
+    ids = global_ids(levels)
+    title_of = dict(zip(doc_ids, titles, strict=True))
+    bert = topic_table.set_index("topic")
+    rows = []
+    for k, labels in enumerate(levels.labels):
+        parents = levels.parents(k)
+        kk = len(ids[k])
+        sizes = np.bincount(labels[labels >= 0], minlength=kk)
+        if k == levels.topic_level:
+            reps = {t: list(bert.loc[t, "representative_doc_ids"]) for t in range(kk)}
+            terms = {t: list(bert.loc[t, "terms"]) for t in range(kk)}
+            ctfidf = {t: list(bert.loc[t, "ctfidf_terms"]) for t in range(kk)}
+        else:
+            reps = representative_docs(embeddings, labels, doc_ids)
+            ctfidf = dict(enumerate(_ctfidf(index, labels, kk)))
+            terms = {t: c[:10] for t, c in ctfidf.items()}
+        for t in range(kk):
+            name = names[k][t]
+            rows.append(
+                {
+                    "topic": int(ids[k][t]),
+                    "level": k,
+                    "parent": int(ids[k - 1][parents[t]]) if k > 0 else -1,
+                    "label": name.text,
+                    "name": name.text,
+                    "size": int(sizes[t]),
+                    "terms": terms[t],
+                    "ctfidf_terms": ctfidf[t],
+                    "representative_doc_ids": list(reps.get(t, [])),
+                    "representative_titles": [title_of[d] for d in list(reps.get(t, []))[:3]],
+                    "name_coverage": name.coverage,
+                    "name_distinctiveness": name.distinctiveness,
+                }
+            )
+    if -1 in bert.index:
+        out = bert.loc[-1]
+        rows.append(
+            {
+                "topic": -1,
+                "level": levels.topic_level,
+                "parent": -1,
+                "label": "Outliers",
+                "name": "Outliers",
+                "size": int(out["size"]),
+                "terms": list(out["terms"]),
+                "ctfidf_terms": list(out["ctfidf_terms"]),
+                "representative_doc_ids": [],
+                "representative_titles": [],
+                "name_coverage": 0.0,
+                "name_distinctiveness": 0.0,
+            }
+        )
+    topics = pd.DataFrame(rows).sort_values(["level", "topic"], kind="stable")
+    topics = topics.reset_index(drop=True)
+    hierarchy = topics.loc[topics["topic"] >= 0, list(HIERARCHY_COLUMNS)].reset_index(drop=True)
+    return topics, hierarchy

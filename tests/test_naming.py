@@ -1,0 +1,111 @@
+"""Topic names: extractive, distinct among siblings, evidence that holds."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from landscape.fit.naming import conflict, name_levels
+from landscape.fit.phrases import fold, phrase_index
+
+GROUPS = {
+    "continual": "Continual learning avoids catastrophic forgetting of old classes in {x}.",
+    "parsing": "Dependency parsing builds dependency trees for sentences of {x}.",
+    "retrieval": "Dense retrieval ranks passages for queries with dual encoders on {x}.",
+    "galaxies": "Galaxy clusters and weak lensing measure dark matter halos near {x}.",
+}
+WORDS = ["alpha", "beta", "gamma", "delta", "model", "graph", "of", "the", ".", ","]
+FILLERS = ["benchmarks", "many languages", "large corpora", "small data", "new settings"]
+
+
+def corpus():
+    texts, labels = [], []
+    for g, (name, template) in enumerate(GROUPS.items()):
+        for i in range(12):
+            texts.append(template.format(x=FILLERS[i % len(FILLERS)]) + f" Study {name} {i}.")
+            labels.append(g)
+    return texts, np.array(labels)
+
+
+def test_phrases_occur_and_presence_is_exact():
+    texts, _ = corpus()
+    index = phrase_index(texts, min_df=2)
+    assert len(index) > 0
+    presence = index.presence.toarray()
+    for j in range(0, len(index), max(1, len(index) // 40)):
+        words = index.words[j]
+        for i, text in enumerate(texts):
+            tokens = [fold(t) for t in text.lower().replace(".", " .").split()]
+            found = any(tuple(tokens[k : k + len(words)]) == words for k in range(len(tokens)))
+            assert found == bool(presence[i, j]), (words, text)
+    # No phrase starts or ends with a stop word, none crosses a sentence end.
+    assert all(w[0] not in {"the", "of", "for"} and w[-1] not in {"of", "on"} for w in index.words)
+    assert ("forgetting", "of", "old", "classe") in index.words
+    assert not any("study" in w and "benchmark" in w for w in index.words)
+
+
+def test_two_levels_get_distinct_extractive_names():
+    texts, labels = corpus()
+    themes = np.where(labels < 3, 0, 1)  # three language topics under one theme
+    index = phrase_index(texts, min_df=2)
+    names = name_levels(
+        index, texts, [themes, labels], [np.array([-1, -1]), np.array([0, 0, 0, 1])]
+    )
+    # Each topic is named from its own group's words.
+    for t, template in enumerate(GROUPS.values()):
+        own = {fold(w.strip(".")) for w in template.lower().split()}
+        assert set(names[1][t].words) <= own, (names[1][t], template)
+    for level in names:
+        assert len({n.words for n in level}) == len(level)
+        for a in level:
+            assert 1 <= len(a.text.split()) <= 5 and "·" not in a.text
+            assert a.text[0].isupper()
+            assert 0 < a.coverage <= 1
+    siblings = names[1][:3]
+    for i, a in enumerate(siblings):
+        for b in siblings[i + 1 :]:
+            assert not conflict(a.words, b.words)
+    # A parent never takes a child's name.
+    assert all(n.words != names[0][0].words for n in names[1])
+    # Evidence holds: coverage is the share of the topic's papers containing the phrase.
+    for t, name in enumerate(names[1]):
+        col = index.words.index(name.words)
+        share = index.presence[labels == t][:, col].toarray().mean()
+        assert abs(share - name.coverage) < 1e-3
+        assert name.distinctiveness >= 3
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                ["alpha", "beta", "gamma", "delta", "model", "graph", "of", "the", ".", ","]
+            ),
+            min_size=3,
+            max_size=12,
+        ),
+        min_size=8,
+        max_size=20,
+    ),
+    st.integers(0, 2**31 - 1),
+)
+def test_a_name_is_always_a_phrase_of_its_papers(docs, seed):
+    texts = [" ".join(d) for d in docs]
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, len(texts))
+    labels[:2] = [0, 1]
+    index = phrase_index(texts, min_df=1)
+    names = name_levels(index, texts, [labels], [np.array([-1, -1])])
+    for t, name in enumerate(names[0]):
+        if not name.words:
+            continue
+        tokens = [[fold(w) for w in d if w not in {".", ","}] for d in docs]
+        inside = [i for i in range(len(docs)) if labels[i] == t]
+        # The phrase occurs, as consecutive words, in at least one paper of its topic.
+        assert any(
+            any(
+                tuple(tokens[i][k : k + len(name.words)]) == name.words
+                for k in range(len(tokens[i]))
+            )
+            for i in inside
+        )
