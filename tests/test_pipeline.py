@@ -82,6 +82,16 @@ def test_levels_nest_and_every_topic_has_a_name(fitted):
     assert set(fitted.hierarchy.columns) == {"topic", "level", "parent", "label", "size"}
 
 
+def test_levels_setting_is_checked_and_honoured(themes, theme_embeddings):
+    with pytest.raises(ConfigError, match="levels"):
+        fit(themes, embeddings=theme_embeddings, config=cfg(levels=7))
+    three = fit(themes, embeddings=theme_embeddings, config=cfg(seed=3, levels=3))
+    n = len([c for c in three.documents.columns if c.startswith("level_")])
+    assert n in (2, 3)  # 3 asked; a run without themes says why in metrics
+    if n == 2:
+        assert three.metrics["levels"]["note"]
+
+
 def test_same_seed_gives_identical_artifacts(fitted, themes, theme_embeddings, tmp_path):
     again = fit(themes, embeddings=theme_embeddings, config=cfg(seed=3))
     write_run(fitted, tmp_path / "a")

@@ -121,6 +121,8 @@ def _check(corpus: pd.DataFrame, cfg: TopicsConfig) -> None:
         )
     if cfg.method not in METHODS:
         raise ConfigError(f"[topics] method must be one of {METHODS}, got {cfg.method!r}")
+    if cfg.levels not in (0, 2, 3, 4):
+        raise ConfigError(f"[topics] levels must be 0 (automatic), 2, 3 or 4, got {cfg.levels!r}")
     if len(corpus) < MIN_DOCS:
         raise CorpusTooSmallError(
             f"corpus has {len(corpus)} documents; a topic map needs at least {MIN_DOCS}"
