@@ -180,7 +180,9 @@ def topic_hierarchy(
             root={"color": "#f2f2f2"},
         )
     )
-    return base_layout(fig, title, width, height or max(450, 60 * len(top) + 160), margin={"t": 60})
+    # Room for a readable line per box of the deepest level shown.
+    rows = int((tree["level"] <= depth - 2).sum())
+    return base_layout(fig, title, width, height or max(450, 26 * rows + 120), margin={"t": 60})
 
 
 # --------------------------------------------------------------------------- similarity
