@@ -11,11 +11,10 @@ only author names are converted, since their accents are plain letters.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from landscape.ingest.formats.base import FileReport, RawRecord
+from landscape.ingest.formats.base import FileReport, RawRecord, parse_whole
 from landscape.ingest.formats.jsondoc import JsonItem, json_head, stream_records
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
@@ -77,9 +76,7 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
     """
     obj = item.obj
     if obj is None:
-        return RawRecord(
-            source, item.line, None, None, {}, item.problem, item.code, [], item.locator
-        )
+        return item.record(source)
     versions = obj.get("versions")
     created = None
     if isinstance(versions, list) and versions and isinstance(versions[0], dict):
@@ -103,16 +100,11 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
         }
     )
     title, abstract = obj.get("title"), obj.get("abstract")
-    return RawRecord(
+    return item.record(
         source,
-        item.line,
         title if isinstance(title, str) else None,
         abstract if isinstance(abstract, str) else None,
         meta,
-        item.problem,
-        item.code,
-        [],
-        item.locator,
     )
 
 
@@ -146,4 +138,4 @@ def parse(
     Raises:
         InputError: The file is empty or has no JSON object at all.
     """
-    return list(parse_stream(io.BytesIO(data), source, options)), FileReport(source, NAME)
+    return parse_whole(parse_stream, NAME, data, source, options)

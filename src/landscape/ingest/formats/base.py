@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
+
+from landscape.ingest.formats.options import FormatOptions
 
 
 @dataclass
@@ -65,3 +69,27 @@ class FileReport:
     format: str
     skipped: list[tuple[int, str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def parse_whole(
+    parse_stream: Callable[[BinaryIO, str, FormatOptions | None, FileReport], Iterator[RawRecord]],
+    name: str,
+    data: bytes,
+    source: str,
+    options: FormatOptions | None = None,
+) -> tuple[list[RawRecord], FileReport]:
+    """The ``parse`` of a format that streams: its ``parse_stream`` over the whole file.
+
+    Args:
+        parse_stream: The format's ``parse_stream(stream, source, options, report)``.
+        name: The format's name, for the report.
+        data: The file's (decompressed) bytes.
+        source: The file's path, used in records and messages.
+        options: The format options, or ``None`` for the defaults.
+
+    Returns:
+        ``(records, report)``: every record, in file order, and what the parser
+        reported besides them.
+    """
+    report = FileReport(source, name)
+    return list(parse_stream(io.BytesIO(data), source, options, report)), report

@@ -18,12 +18,11 @@ staged, like every format's), ``DOI``, the year and date of ``issued`` (else
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from landscape.ingest.formats.base import FileReport, RawRecord
+from landscape.ingest.formats.base import FileReport, RawRecord, parse_whole
 from landscape.ingest.formats.csl import csl_date, csl_names, first_text
 from landscape.ingest.formats.jsondoc import JsonItem, json_head, stream_records
 from landscape.ingest.formats.options import FormatOptions
@@ -88,7 +87,7 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
     work, why = _work(item)
     if work is None:
         problem, code = (item.problem, item.code) if why is None else (why, "malformed-record")
-        return RawRecord(source, item.line, None, None, {}, problem, code, [], item.locator)
+        return item.record(source, problem=problem, code=code)
     year = date = None
     for key in _DATES:
         year, date = csl_date(work.get(key))
@@ -109,17 +108,7 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
         }
     )
     abstract = first_text(work.get("abstract"))
-    return RawRecord(
-        source,
-        item.line,
-        _title(work),
-        abstract,
-        meta,
-        item.problem,
-        item.code,
-        [],
-        item.locator,
-    )
+    return item.record(source, _title(work), abstract, meta)
 
 
 def parse_stream(
@@ -152,4 +141,4 @@ def parse(
     Raises:
         InputError: The file is empty or holds no JSON object.
     """
-    return list(parse_stream(io.BytesIO(data), source, options)), FileReport(source, NAME)
+    return parse_whole(parse_stream, NAME, data, source, options)

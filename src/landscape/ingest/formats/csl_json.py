@@ -11,12 +11,11 @@ it is removed when records are staged, like every format's.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from landscape.ingest.formats.base import FileReport, RawRecord
+from landscape.ingest.formats.base import FileReport, RawRecord, parse_whole
 from landscape.ingest.formats.csl import csl_date, csl_names, first_text
 from landscape.ingest.formats.jsondoc import JsonItem, json_head, stream_records
 from landscape.ingest.formats.options import FormatOptions
@@ -67,9 +66,7 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
     """
     obj = item.obj
     if obj is None:
-        return RawRecord(
-            source, item.line, None, None, {}, item.problem, item.code, [], item.locator
-        )
+        return item.record(source)
     year = date = None
     for key in _DATES:
         year, date = csl_date(obj.get(key))
@@ -87,17 +84,7 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
             "original": obj,
         }
     )
-    return RawRecord(
-        source,
-        item.line,
-        first_text(obj.get("title")),
-        first_text(obj.get("abstract")),
-        meta,
-        item.problem,
-        item.code,
-        [],
-        item.locator,
-    )
+    return item.record(source, first_text(obj.get("title")), first_text(obj.get("abstract")), meta)
 
 
 def parse_stream(
@@ -129,4 +116,4 @@ def parse(
     Raises:
         InputError: The file is empty or holds no JSON object.
     """
-    return list(parse_stream(io.BytesIO(data), source, options)), FileReport(source, NAME)
+    return parse_whole(parse_stream, NAME, data, source, options)

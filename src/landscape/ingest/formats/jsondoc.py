@@ -83,6 +83,26 @@ class JsonItem:
     problem: str | None = None
     code: str | None = None
 
+    def record(
+        self,
+        source: str,
+        title: str | None = None,
+        abstract: str | None = None,
+        meta: dict[str, Any] | None = None,
+        problem: str | None = None,
+        code: str | None = None,
+    ) -> RawRecord:
+        """The :class:`RawRecord` of this item.
+
+        It has the item's line and locator, and the item's ``problem`` and
+        ``code`` unless a ``problem`` is given.
+        """
+        if problem is None:
+            problem, code = self.problem, self.code
+        return RawRecord(
+            source, self.line, title, abstract, meta or {}, problem, code, [], self.locator
+        )
+
 
 def iter_json_items(
     stream: BinaryIO,

@@ -10,11 +10,10 @@ staged (:func:`landscape.ingest.clean.clean_prose`).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from landscape.ingest.formats.base import FileReport, RawRecord
+from landscape.ingest.formats.base import FileReport, RawRecord, parse_whole
 from landscape.ingest.formats.jsondoc import JsonItem, json_head, stream_records
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
@@ -103,9 +102,7 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
     """
     obj = item.obj
     if obj is None:
-        return RawRecord(
-            source, item.line, None, None, {}, item.problem, item.code, [], item.locator
-        )
+        return item.record(source)
     problem, code = item.problem, item.code
     try:
         abstract = rebuild_abstract(obj.get("abstract_inverted_index"))
@@ -140,16 +137,13 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
             "original": obj,
         }
     )
-    return RawRecord(
+    return item.record(
         source,
-        item.line,
         title if isinstance(title, str) else None,
         abstract,
         meta,
-        problem,
-        code,
-        [],
-        item.locator,
+        problem=problem,
+        code=code,
     )
 
 
@@ -182,4 +176,4 @@ def parse(
     Raises:
         InputError: The file is empty or holds no JSON object.
     """
-    return list(parse_stream(io.BytesIO(data), source, options)), FileReport(source, NAME)
+    return parse_whole(parse_stream, NAME, data, source, options)

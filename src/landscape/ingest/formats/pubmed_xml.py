@@ -26,14 +26,13 @@ is reported as a warning.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from landscape.errors import InputError
-from landscape.ingest.formats.base import FileReport, RawRecord
+from landscape.ingest.formats.base import FileReport, RawRecord, parse_whole
 from landscape.ingest.formats.medline import unbracket_title
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import compact, normalise_doi, to_year
@@ -303,5 +302,4 @@ def parse(
     Raises:
         InputError: The file holds no PubMed record.
     """
-    report = FileReport(source, NAME)
-    return list(parse_stream(io.BytesIO(data), source, options, report)), report
+    return parse_whole(parse_stream, NAME, data, source, options)

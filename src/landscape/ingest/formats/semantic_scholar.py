@@ -12,11 +12,10 @@ because the datasets spell them in lower case (``externalids``,
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from landscape.ingest.formats.base import FileReport, RawRecord
+from landscape.ingest.formats.base import FileReport, RawRecord, parse_whole
 from landscape.ingest.formats.jsondoc import JsonItem, json_head, stream_records
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
@@ -69,9 +68,7 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
         The raw record; ``problem`` is set for an unreadable or ``null`` entry.
     """
     if item.obj is None:
-        return RawRecord(
-            source, item.line, None, None, {}, item.problem, item.code, [], item.locator
-        )
+        return item.record(source)
     paper = _lower(item.obj)
     ids = _lower(paper.get("externalids"))
     year, date = parse_date(paper.get("publicationdate"))
@@ -104,17 +101,7 @@ def record_from(item: JsonItem, source: str) -> RawRecord:
         }
     )
     title, abstract = _text(paper.get("title")), _text(paper.get("abstract"))
-    return RawRecord(
-        source,
-        item.line,
-        title,
-        abstract,
-        meta,
-        item.problem,
-        item.code,
-        [],
-        item.locator,
-    )
+    return item.record(source, title, abstract, meta)
 
 
 def parse_stream(
@@ -146,4 +133,4 @@ def parse(
     Raises:
         InputError: The file is empty or holds no JSON object.
     """
-    return list(parse_stream(io.BytesIO(data), source, options)), FileReport(source, NAME)
+    return parse_whole(parse_stream, NAME, data, source, options)

@@ -45,7 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from landscape.errors import InputError
-from landscape.ingest.formats.base import FileReport, RawRecord
+from landscape.ingest.formats.base import FileReport, RawRecord, parse_whole
 from landscape.ingest.formats.decoding import Chain, open_text, read_exactly
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
@@ -569,5 +569,4 @@ def parse(
         InputError: The file is empty, unreadable, has no title column, or an
             explicitly named column is missing.
     """
-    report = FileReport(source, NAME)
-    return list(parse_stream(io.BytesIO(data), source, options, report)), report
+    return parse_whole(parse_stream, NAME, data, source, options)
