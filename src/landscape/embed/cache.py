@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,43 @@ class EmbeddingCache:
         for path in shards:
             if path != merged:
                 path.unlink(missing_ok=True)
+
+
+@dataclass
+class CacheLookup:
+    """The texts asked for, the vectors the cache holds of them, and what it lacks.
+
+    Attributes:
+        digests: :func:`text_digest` of each text, in the caller's order.
+        by_digest: Each distinct text by its digest.
+        stored: Vectors known so far by digest; callers add what they compute.
+        missing: Digests the cache did not hold when looked up.
+        cache: The cache, or ``None`` when there is none.
+    """
+
+    digests: list[bytes]
+    by_digest: dict[bytes, str]
+    stored: dict[bytes, np.ndarray]
+    missing: set[bytes]
+    cache: EmbeddingCache | None
+
+    def vectors(self) -> np.ndarray:
+        """float32 ndarray of shape (n_texts, dim) in the caller's order ((0, 0) for none)."""
+        if not self.digests:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self.stored[d] for d in self.digests]).astype(np.float32, copy=False)
+
+
+def look_up(
+    texts: Sequence[str], cache_dir: str | os.PathLike[str] | None, model_id: str
+) -> CacheLookup:
+    """Read what the cache of ``model_id`` under ``cache_dir`` holds of ``texts``."""
+    digests = [text_digest(t) for t in texts]
+    cache = None if cache_dir is None else EmbeddingCache(cache_dir, model_id)
+    stored = cache.load() if cache is not None else {}
+    by_digest = dict(zip(digests, texts, strict=True))
+    missing = {d for d in by_digest if d not in stored}
+    return CacheLookup(digests, by_digest, stored, missing, cache)
 
 
 def chunk_missing(by_digest: dict[bytes, str], missing: set[bytes], size: int) -> list[list[bytes]]:

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 # chunk_missing is the local path's chunking: same partitions, same batches, same vectors.
-from landscape.embed.cache import EmbeddingCache, chunk_missing, text_digest
-from landscape.embed.model import EmbedStats, embed_texts, encode, load_encoder
+from landscape.embed.cache import EmbeddingCache, chunk_missing, look_up
+from landscape.embed.model import EmbedStats, embed_stats, embed_texts, encode, load_encoder
 from landscape.embed.policy import (
     DEFAULT_MODEL,
     PRECISIONS,
@@ -289,37 +289,18 @@ def embed_distributed(
                 precision = _cluster_precision(connect(), backend, model)
             elif precision == "int8":
                 resolve_precision(precision, "cpu", backend, model)  # int8 needs OpenVINO
-        digests = [text_digest(t) for t in texts]
-        cache = None
-        stored: dict[bytes, np.ndarray] = {}
-        if cache_dir is not None:
-            cache = EmbeddingCache(cache_dir, model_identity(model, precision, backend))
-            stored = cache.load()
-        by_digest = dict(zip(digests, texts, strict=True))
-        missing = {d for d in by_digest if d not in stored}
+        found = look_up(texts, cache_dir, model_identity(model, precision, backend))
         compute_seconds = 0.0
-        if missing:
-            parts = chunk_missing(by_digest, missing, partition_size)
+        if found.missing:
+            parts = chunk_missing(found.by_digest, found.missing, partition_size)
             worker_args = (model, precision, batch_size, model_identity(model), backend)
             t0 = time.perf_counter()
-            computed = _run_partitions(connect(), parts, by_digest, worker_args, cache, progress)
-            stored.update(computed)
+            computed = _run_partitions(
+                connect(), parts, found.by_digest, worker_args, found.cache, progress
+            )
+            found.stored.update(computed)
             compute_seconds = time.perf_counter() - t0
-    if not texts:
-        out = np.zeros((0, 0), dtype=np.float32)
-    else:
-        out = np.stack([stored[d] for d in digests]).astype(np.float32, copy=False)
-    stats = EmbedStats(
-        n_texts=len(texts),
-        n_cached=sum(1 for d in digests if d not in missing),
-        n_computed=len(missing),
-        n_corrupt_shards=len(cache.corrupt) if cache is not None else 0,
-        seconds=time.perf_counter() - started,
-        docs_per_second=len(missing) / compute_seconds if compute_seconds > 0 else 0.0,
-        precision=precision,
-        backend=backend,
-    )
-    return out, stats
+    return found.vectors(), embed_stats(found, started, compute_seconds, precision, backend)
 
 
 def _cluster_backend(client: Client, model: str) -> str:

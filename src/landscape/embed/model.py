@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from landscape.embed.cache import EmbeddingCache, chunk_missing, text_digest
+from landscape.embed.cache import CacheLookup, chunk_missing, look_up
 from landscape.embed.policy import (
     DEFAULT_MODEL,
     default_device,
@@ -217,24 +217,18 @@ def embed_texts(
     """
     started = time.perf_counter()
     backend, precision = resolve_embedding(backend, precision, model)
-    digests = [text_digest(t) for t in texts]
-    stored: dict[bytes, np.ndarray] = {}
-    cache = None
-    if cache_dir is not None:
-        cache = EmbeddingCache(cache_dir, model_identity(model, precision, backend))
-        stored = cache.load()
-    by_digest = dict(zip(digests, texts, strict=True))
-    missing_set = {d for d in by_digest if d not in stored}
+    found = look_up(texts, cache_dir, model_identity(model, precision, backend))
+    cache, stored, by_digest = found.cache, found.stored, found.by_digest
     compute_seconds = 0.0
-    if missing_set:
+    if found.missing:
         t0 = time.perf_counter()
         encoder = (
             load_encoder(model, backend=backend, graph_cache=graph_cache(cache_dir))
             if isinstance(model, str)
             else model
         )
-        chunks = chunk_missing(by_digest, missing_set, chunk_size if cache is not None else 0)
-        bar = _progress(len(missing_set), progress and len(chunks) > 1)
+        chunks = chunk_missing(by_digest, found.missing, chunk_size if cache is not None else 0)
+        bar = _progress(len(found.missing), progress and len(chunks) > 1)
         for part in chunks:
             vectors = encode(
                 [by_digest[d] for d in part], encoder, batch_size, progress and bar is None,
@@ -251,22 +245,32 @@ def embed_texts(
         if cache is not None:
             cache.compact()
         compute_seconds = time.perf_counter() - t0
-    if not texts:
-        out = np.zeros((0, 0), dtype=np.float32)
-    else:
-        out = np.stack([stored[d] for d in digests]).astype(np.float32, copy=False)
-    n_new = len(missing_set)
-    stats = EmbedStats(
-        n_texts=len(texts),
-        n_cached=sum(1 for d in digests if d not in missing_set),
+    return found.vectors(), embed_stats(found, started, compute_seconds, precision, backend)
+
+
+def embed_stats(
+    found: CacheLookup, started: float, compute_seconds: float, precision: str, backend: str
+) -> EmbedStats:
+    """What an embedding call did, once its missing vectors are computed.
+
+    Args:
+        found: The cache look-up the call started from.
+        started: ``time.perf_counter()`` at the start of the call.
+        compute_seconds: Time spent computing the missing vectors.
+        precision: The precision used.
+        backend: The backend used.
+    """
+    n_new = len(found.missing)
+    return EmbedStats(
+        n_texts=len(found.digests),
+        n_cached=sum(1 for d in found.digests if d not in found.missing),
         n_computed=n_new,
-        n_corrupt_shards=len(cache.corrupt) if cache else 0,
+        n_corrupt_shards=len(found.cache.corrupt) if found.cache is not None else 0,
         seconds=time.perf_counter() - started,
         docs_per_second=n_new / compute_seconds if compute_seconds > 0 else 0.0,
         precision=precision,
         backend=backend,
     )
-    return out, stats
 
 
 def graph_cache(cache_dir: str | os.PathLike[str] | None) -> Path | None:
