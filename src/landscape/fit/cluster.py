@@ -38,18 +38,11 @@ class Clustering:
             size, -1 for outliers.
         probability: float64 ndarray of shape (n_docs,) in [0, 1].
         n_iterations: Consensus rounds used (0 for HDBSCAN).
-        base_runs: The base Leiden partitions the consensus started from, each an
-            int ndarray of shape (n_nodes,) (empty for HDBSCAN).
-        atoms: int ndarray of shape (n_nodes,): the group of nodes that every base
-            run put together ("atom") each node is in; every cluster of
-            ``labels`` is made of whole atoms (``None`` for HDBSCAN).
     """
 
     labels: np.ndarray
     probability: np.ndarray
     n_iterations: int
-    base_runs: tuple[np.ndarray, ...] = ()
-    atoms: np.ndarray | None = None
 
 
 def auto_min_topic_size(n_docs: int) -> int:
@@ -130,7 +123,7 @@ def canonical(labels: np.ndarray, min_size: int, sizes: np.ndarray | None = None
     return out
 
 
-def membership_confidence(runs: list[np.ndarray], final: np.ndarray) -> np.ndarray:
+def _membership_confidence(runs: list[np.ndarray], final: np.ndarray) -> np.ndarray:
     """Mean Jaccard overlap between each doc's community in a run and its final topic.
 
     Args:
@@ -242,7 +235,7 @@ def consensus_leiden(
             break
     final_atoms = _majority_partition(runs, np.bincount(atom_of, weights=sizes, minlength=m))
     final = canonical(final_atoms[atom_of], min_topic_size, sizes)
-    return Clustering(final, membership_confidence(base, final), rounds, tuple(base), atom_of)
+    return Clustering(final, _membership_confidence(base, final), rounds)
 
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:

@@ -14,18 +14,18 @@ fewer than 3,000    themes, topics
 ==================  =======================================
 
 Nested by construction
-    The finest level is the consensus Leiden partition of the document graph
-    (:func:`landscape.fit.cluster.consensus_leiden`) at the finest resolution
-    (``resolution * 4 ** j`` for ``j`` finer levels). Each coarser level, up to
-    topics and then themes, is a consensus Leiden partition of the graph of the
-    level below it: one node per cluster, edges summed, each cluster's internal
-    weight kept as a self-loop, so that modularity there equals modularity on
-    the documents for every partition that keeps the clusters whole. A coarser
-    level can therefore only join whole clusters of the level below: every topic
-    at level k+1 lies inside exactly one topic at level k. The topics level uses
-    ``[topics] resolution``; themes use the largest of ``resolution / 2``,
+    The topics are the consensus Leiden partition of the document graph
+    (:func:`landscape.fit.cluster.consensus_leiden`) at ``[topics] resolution``,
+    as with one level. Themes are a consensus Leiden partition of the graph of
+    topics: one node per topic, edges summed, each topic's internal weight kept
+    as a self-loop, so that modularity there equals modularity on the documents
+    for every partition that keeps the topics whole; a theme can therefore only
+    join whole topics. It uses the largest of ``resolution / 2``,
     ``resolution / 4``, ... that gives at most a third as many themes as topics
     (at least 2, at most 30), a choice that depends only on the topic graph.
+    Subtopics split each topic on its own: consensus Leiden on the document
+    graph with every edge between two topics cut, at ``resolution * 4`` (and
+    ``* 16`` for the level below), so every subtopic lies inside one topic.
 
 Outliers
     Topics smaller than ``min_topic_size`` papers are outliers (``-1``) as with
@@ -36,9 +36,9 @@ Outliers
     most connected to, so the finer levels add no outliers.
 
 Stable
-    Every level comes from consensus clustering, and each coarser level is
-    computed from a stable finer one, so seeds barely move any level (the ARI of
-    each level over seeds is in ``metrics.json``).
+    Every level comes from consensus clustering, so seeds barely move any level
+    (with ``[topics] stability_runs``, the ARI of each level over seeds is in
+    ``metrics.json``).
 """
 
 from __future__ import annotations
@@ -105,6 +105,19 @@ def n_finer_levels(n_docs: int) -> int:
     return 0 if n_docs < 3_000 else 1 if n_docs < 30_000 else 2
 
 
+def membership(labels: np.ndarray, k: int | None = None) -> sp.csr_matrix:
+    """Sparse 0/1 matrix of shape (n_docs, k): paper i is in topic ``labels[i]`` (-1 in none).
+
+    Args:
+        labels: int ndarray of shape (n_docs,), ids 0..k-1 or -1.
+        k: Topics (columns); ``None`` for ``labels.max() + 1``.
+    """
+    inside = np.flatnonzero(labels >= 0)
+    if k is None:
+        k = int(labels[inside].max()) + 1 if len(inside) else 0
+    return sp.csr_matrix((np.ones(len(inside)), (inside, labels[inside])), shape=(len(labels), k))
+
+
 def aggregate(graph: sp.csr_matrix, labels: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
     """The graph of clusters: edge weights summed, internal weight on the diagonal.
 
@@ -116,16 +129,15 @@ def aggregate(graph: sp.csr_matrix, labels: np.ndarray) -> tuple[sp.csr_matrix, 
         ``(matrix, sizes)``: symmetric sparse matrix of shape (K, K) and the
         documents in each cluster, int64 ndarray of shape (K,).
     """
-    inside = np.flatnonzero(labels >= 0)
-    k = int(labels[inside].max()) + 1 if len(inside) else 0
-    member = sp.csr_matrix((np.ones(len(inside)), (inside, labels[inside])), shape=(len(labels), k))
-    return sp.csr_matrix(member.T @ graph @ member), np.bincount(labels[inside], minlength=k)
+    member = membership(labels)
+    inside = labels[labels >= 0]
+    return sp.csr_matrix(member.T @ graph @ member), np.bincount(inside, minlength=member.shape[1])
 
 
 def _coarsen(
     graph: sp.csr_matrix, labels: np.ndarray, resolution: float, seed: int, **consensus
-) -> tuple[np.ndarray, cluster.Clustering]:
-    """Consensus partition of the clusters of ``labels``; returns document labels too."""
+) -> np.ndarray:
+    """Consensus partition of the clusters of ``labels``, as document labels (-1 kept)."""
     matrix, sizes = aggregate(graph, labels)
     part = cluster.consensus_leiden(
         matrix, seed=seed, resolution=resolution, min_topic_size=1, node_sizes=sizes, **consensus
@@ -133,22 +145,21 @@ def _coarsen(
     out = np.full(labels.shape, -1, dtype=np.int64)
     inside = labels >= 0
     out[inside] = part.labels[labels[inside]]
-    return out, part
+    return out
 
 
 def _split(
     graph: sp.csr_matrix,
     parent: np.ndarray,
-    atoms: np.ndarray,
     resolution: float,
     seed: int,
     consensus: dict,
 ) -> np.ndarray:
     """Split every cluster of ``parent`` on its own: consensus Leiden inside it.
 
-    Edges between clusters are cut, so each cluster is clustered against its own
-    papers (modularity of the subgraph), and the nodes are the consensus atoms
-    of the topics' clustering, which lie inside one cluster each.
+    Edges between clusters are cut, so no community can span two clusters; the
+    graph is clustered as a whole, so a resolution means here what it means on
+    the full document graph.
 
     Returns:
         int64 ndarray of shape (n_docs,), -1 where ``parent`` is -1.
@@ -236,7 +247,7 @@ def build_levels(
     below: list[np.ndarray] = []
     upper = topics
     for j, res in enumerate(fine_res, start=1):
-        labels = _split(graph, upper, base.atoms, res, seed, consensus)
+        labels = _split(graph, upper, res, seed, consensus)
         labels = _join_small(graph, labels, upper, max(5, min_topic_size // 2**j))
         below.append(labels)
         upper = labels
@@ -276,7 +287,7 @@ def _themes(
     best: tuple[np.ndarray | None, float] = (None, 0.0)
     for j in range(1, 11):
         res = round(resolution * THEME_STEP**j, 6)
-        themes, _ = _coarsen(graph, topics, res, seed, **consensus)
+        themes = _coarsen(graph, topics, res, seed, **consensus)
         k = int(themes.max()) + 1
         if k < 2:
             break

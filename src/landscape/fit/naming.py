@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from landscape.fit.hierarchy import membership
 from landscape.fit.phrases import PhraseIndex
 
 #: A phrase is a candidate name when at least this share of the topic's papers contain it.
@@ -80,11 +81,6 @@ def _contains(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Two names clash when one contains the other (same words included)."""
     return _contains(a, b) or _contains(b, a)
-
-
-def _membership(labels: np.ndarray, k: int) -> sp.csr_matrix:
-    inside = np.flatnonzero(labels >= 0)
-    return sp.csr_matrix((np.ones(len(inside)), (inside, labels[inside])), shape=(len(labels), k))
 
 
 @dataclass
@@ -192,20 +188,18 @@ def name_levels(
     x = index.presence.astype(np.float32).tocsc()
     # Coverage at a parent is its children's coverage weighted by size, so a phrase
     # no finest topic names often enough can be no one's name: leave it out.
-    finest = levels[-1]
-    k_f = int(finest.max()) + 1 if (finest >= 0).any() else 0
-    fine_counts = (_membership(finest, k_f).T @ x).tocsc()
-    fine_sizes = np.maximum(np.bincount(finest[finest >= 0], minlength=k_f), 1)
+    finest = membership(levels[-1])
+    fine_sizes = np.maximum(np.asarray(finest.sum(axis=0)).ravel(), 1)
+    fine_counts = (finest.T @ x).tocsc()
     best = np.asarray((sp.diags(1.0 / fine_sizes) @ fine_counts).max(axis=0).todense()).ravel()
     useful = np.flatnonzero(best >= MIN_COVERAGE)
     index = index.subset(useful)
     x = x[:, useful]
     sizes, counts = [], []
     for labels in levels:
-        k = int(labels.max()) + 1 if (labels >= 0).any() else 0
-        m = _membership(labels, k)
+        m = membership(labels)
         counts.append(np.asarray((m.T @ x).todense()))  # (K, n_phrases)
-        sizes.append(np.bincount(labels[labels >= 0], minlength=k))
+        sizes.append(np.asarray(m.sum(axis=0)).ravel().astype(np.int64))
     total = counts[0].sum(axis=0) if counts else np.zeros(len(index))
     n_total = int(sizes[0].sum()) if sizes else 0
     docs_of = [[np.flatnonzero(lab == t) for t in range(len(s))] for lab, s in

@@ -36,7 +36,7 @@ from landscape.errors import ConfigError, CorpusTooSmallError, LandscapeError
 from landscape.fit import cluster, hierarchy, quality
 from landscape.fit.knn import Knn, knn_graph
 from landscape.fit.layout import fuzzy_graph, umap_layout
-from landscape.fit.naming import name_levels
+from landscape.fit.naming import MIN_COVERAGE, name_levels
 from landscape.fit.phrases import phrase_index
 from landscape.fit.topics import build_topics, tokenize_for_coherence
 from landscape.fit.tree import level_columns, tree_tables
@@ -328,9 +328,9 @@ def fit(
             backend,
         )
     with timer.stage("names"):
-        # A phrase in fewer papers than a fifth of the smallest topic can name none.
+        # A phrase in fewer papers than MIN_COVERAGE of the smallest topic can name none.
         smallest = min(int(np.bincount(lab[lab >= 0]).min()) for lab in levels.labels)
-        index = phrase_index(texts, min_df=max(2, int(smallest * 0.1)))
+        index = phrase_index(texts, min_df=max(2, int(smallest * MIN_COVERAGE)))
         parents = [levels.parents(k) for k in range(len(levels.labels))]
         names = name_levels(index, texts, levels.labels, parents)
         all_topics, tree = tree_tables(

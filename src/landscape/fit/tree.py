@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from landscape.fit.hierarchy import Levels
+from landscape.fit.hierarchy import Levels, membership
 from landscape.fit.naming import Name
 from landscape.fit.phrases import PhraseIndex
 from landscape.fit.topics import representative_docs
@@ -50,9 +50,7 @@ def _ctfidf(index: PhraseIndex, labels: np.ndarray, k: int, n: int = 25) -> list
     """Top ``n`` class-TF-IDF phrases of each of ``k`` topics, with weights."""
     from bertopic.vectorizers import ClassTfidfTransformer
 
-    inside = np.flatnonzero(labels >= 0)
-    member = sp.csr_matrix((np.ones(len(inside)), (labels[inside], inside)), shape=(k, len(labels)))
-    counts = sp.csr_matrix(member @ index.presence.astype(np.float64))
+    counts = sp.csr_matrix(membership(labels, k).T @ index.presence.astype(np.float64))
     weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).tocsr()
     out = []
     for t in range(k):

@@ -53,6 +53,7 @@ import pandas as pd
 
 from landscape.embed import corpus_texts
 from landscape.errors import InputError
+from landscape.fit.phrases import fold
 from landscape.fit.vocabulary import STOP_WORDS, TOKEN_PATTERN
 
 #: Columns of :func:`label_evidence`.
@@ -91,11 +92,6 @@ _NO_TERMS = frozenset({"(no terms)"})
 # --------------------------------------------------------------------------- matching
 
 
-def _fold(word: str) -> str:
-    """Fold a plural: the crude rule of :func:`landscape.fit.topics._short_label`, sparing "-ss"."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 def _words(text: str) -> tuple[str, ...]:
     """Normalised words of ``text`` (see the module docstring, "Contains")."""
     out: list[str] = []
@@ -104,7 +100,7 @@ def _words(text: str) -> tuple[str, ...]:
             continue
         # Parts of a hyphenated token are filtered like tokens, so that "in-context"
         # and "in context" (where the vectorizer drops "in") give the same words.
-        out.extend(_fold(p) for p in token.split("-") if p and p not in _STOP)
+        out.extend(fold(p) for p in token.split("-") if p and p not in _STOP)
     return tuple(out)
 
 
