@@ -98,7 +98,7 @@ class Run:
     @property
     def topic_level(self) -> int:
         """The level the reports call topics (0 for a run made before levels)."""
-        return int(self.metrics.get("levels", {}).get("topic_level", 0))
+        return _topic_level(self.metrics)
 
     @property
     def embedding(self) -> tuple[str, str, str]:
@@ -247,6 +247,11 @@ def _with_source_names(corpus: pd.DataFrame, source: Path) -> pd.DataFrame:
     return corpus.assign(source_names=[names(files) for files in corpus["source_files"]])
 
 
+def _topic_level(metrics: dict[str, Any]) -> int:
+    """The level a run's reports call topics, from its metrics (0 for a run before levels)."""
+    return int(metrics.get("levels", {}).get("topic_level", 0))
+
+
 def load_run(
     run_dir: str | os.PathLike[str],
     corpus_path: str | os.PathLike[str] = "data/processed/corpus.parquet",
@@ -284,7 +289,7 @@ def load_run(
     source = own if own.exists() else Path(corpus_path)
     corpus = _with_source_names(_aligned_corpus(run, source, documents, provenance), source)
     metrics = _read_json(run / "metrics.json")
-    topic_level = int(metrics.get("levels", {}).get("topic_level", 0))
+    topic_level = _topic_level(metrics)
     if labels:
         llm_path = run / LLM_LABELS_FILE
         # LLM labels name the topics level's topics (see `landscape labels llm`).
