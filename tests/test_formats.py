@@ -34,13 +34,13 @@ from landscape.ingest.formats import (
 )
 from landscape.ingest.formats.options import FormatOptions
 from landscape.ingest.formats.text import (
-    html_to_text,
     latex_to_text,
     normalise_doi,
     parse_date,
     split_authors,
     strip_arxiv_version,
 )
+from landscape.ingest.markup import strip_markup
 
 FORMATS = DATA / "formats"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
@@ -82,7 +82,7 @@ def test_text_helpers():
     assert latex_to_text(r"\textit{x} and $\alpha$") == "x and α"
     assert latex_to_text("50% of {Deep} nets") == "50% of Deep nets"
     assert latex_to_text("plain $5 text") == "plain $5 text"
-    assert html_to_text("<jats:p>A &amp; B &lt; C&#x2019;s <i>x</i></jats:p>") == " A & B < C’s x "
+    assert strip_markup("<jats:p>A &amp; B &lt; C&#x2019;s <i>x</i></jats:p>") == " A & B < C’s x "
     assert parse_date("Mon, 2 Apr 2007 19:18:42 GMT") == (2007, "2007-04-02")
     assert parse_date("2020///") == (2020, "2020")
     assert parse_date("2019/05") == (2019, "2019-05")

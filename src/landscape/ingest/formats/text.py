@@ -16,8 +16,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from landscape.ingest.markup import strip_markup
-
 # pylatexenc logs every tolerated syntax slip at WARNING; abstracts are full of
 # them and the output is still right, so keep them out of the user's terminal.
 logging.getLogger("pylatexenc").setLevel(logging.ERROR)
@@ -95,25 +93,6 @@ def latex_to_text(text: str | None) -> str | None:
         return str(_latex_converter().latex_to_text(_UNESCAPED_PERCENT_RE.sub(r"\\%", text)))
     except Exception:  # any failure inside pylatexenc: fall back, never fail the file
         return text.replace("{", "").replace("}", "")
-
-
-def html_to_text(text: str | None) -> str | None:
-    """Strip HTML/JATS/MathML tags (``<jats:p>``, ``<i>``) and decode entities (``&amp;``).
-
-    The same removal as ingest applies to every title and abstract
-    (:func:`landscape.ingest.markup.strip_markup`): a parser need not call this on
-    them, and should not, since the ledger keeps what the parser hands over as
-    the raw text. Block tags become a space so that paragraphs do not run
-    together; inline tags vanish (``x<sup>2</sup>`` -> ``x2``); ``<`` that is no
-    tag stays ("p<0.05").
-
-    Args:
-        text: Text that may hold markup.
-
-    Returns:
-        The plain text, or ``None`` for ``None``.
-    """
-    return strip_markup(text) if text else text
 
 
 def to_year(value: object) -> int | None:
