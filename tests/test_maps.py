@@ -303,13 +303,28 @@ def test_topic_hierarchy(run):
     assert icicle.type == "icicle" and icicle.branchvalues == "total"
     assert list(icicle.ids) == ["all", "t3", "t4", "t0", "t1", "t2"]
     assert list(icicle.parents) == ["", "all", "all", "t3", "t3", "t4"]
-    # A parent holds exactly its children's papers; the root holds every theme's.
-    assert list(icicle.values) == [48, 36, 12, 20, 16, 12]
+    # Every topic is one row high; a theme spans its topics' rows, the root all of them.
+    assert list(icicle.values) == [3, 2, 1, 1, 1, 1]
+    # Paper counts are written in each box: a parent holds exactly its children's papers.
+    assert [size for _, size in icicle.customdata] == [48, 36, 12, 20, 16, 12]
     names = list(icicle.labels)
     assert names[1] == "graphs &amp; &lt;script&gt;x&lt;/script&gt;"
     # Topic labels (a user's renames) replace the tree's own.
     assert names[3].startswith("graphs") and "&lt;script&gt;" in names[4]
-    assert list(icicle.customdata) == ["", "theme", "theme", "topic", "topic", "topic"]
+    assert [kind for kind, _ in icicle.customdata] == [
+        "",
+        "theme",
+        "theme",
+        "topic",
+        "topic",
+        "topic",
+    ]
+    # Below the level shown, children share their parent's row equally.
+    deeper = pd.concat(
+        [hierarchy, pd.DataFrame({"topic": [5, 6], "level": [2, 2], "parent": [0, 0],
+                                  "label": ["d", "e"], "size": [12, 8]})]
+    )  # fmt: skip
+    assert list(maps.topic_hierarchy(deeper).data[0].values)[-2:] == [0.5, 0.5]
 
 
 def test_topic_hierarchy_empty(run):

@@ -117,8 +117,12 @@ def topic_hierarchy(
 ) -> go.Figure:
     """The topic tree as an icicle: themes on the left, their topics and subtopics to the right.
 
-    Each box is a topic, as tall as its share of the papers; clicking a box
-    opens it to its children (plotly's icicle), so a deep tree stays readable.
+    Each box is a topic with its name and paper count. Every topic of the
+    deepest level shown gets the same height, so a small topic's name is as
+    readable as a large one's (boxes drawn to scale by the papers hid the
+    names of a third of the default corpus's topics; :func:`topic_sizes` draws
+    sizes to scale). Clicking a box opens it to its children (plotly's icicle),
+    so a deep tree stays readable.
 
     Args:
         hierarchy: The tree (``hierarchy.parquet``): ``topic``, ``level``,
@@ -156,33 +160,63 @@ def topic_hierarchy(
     if topics is not None:
         labels |= label_map(topics)
     kinds = {0: "theme", 1: "topic", 2: "subtopic"}
-    top = tree[tree["level"] == 0]
+    shown = min(depth - 2, int(tree["level"].max()))
+    rows = _equal_rows(tree, shown)
+    total = int(tree.loc[tree["level"] == 0, "size"].sum())
     ids = ["all"] + [f"t{t}" for t in tree["topic"]]
     parents = [""] + ["all" if p < 0 else f"t{p}" for p in tree["parent"]]
     names = ["All papers"] + [escape(truncate(topic_name(labels, t), 60)) for t in tree["topic"]]
-    values = [int(top["size"].sum()), *tree["size"].astype(int).tolist()]
     kind = [""] + [kinds.get(int(k), f"level {int(k)}") for k in tree["level"]]
+    sizes = [total, *tree["size"].astype(int).tolist()]
     fig = go.Figure(
         go.Icicle(
             ids=ids,
             labels=names,
             parents=parents,
-            values=values,
+            values=[sum(rows[t] for t in tree.loc[tree["level"] == 0, "topic"]), *rows.values()],
             branchvalues="total",
             maxdepth=depth,
             tiling={"orientation": "h"},
-            customdata=kind,
-            textinfo="label+value",
+            customdata=list(zip(kind, sizes, strict=True)),
+            texttemplate="%{label}<br>%{customdata[1]} papers",
             hovertemplate=(
-                "<b>%{label}</b><br>%{customdata}, %{value} papers "
-                "(%{percentParent:.0%} of %{parent})<extra></extra>"
+                "<b>%{label}</b><br>%{customdata[0]}, %{customdata[1]} papers<extra></extra>"
             ),
             root={"color": "#f2f2f2"},
         )
     )
-    # Room for a readable line per box of the deepest level shown.
-    rows = int((tree["level"] <= depth - 2).sum())
-    return base_layout(fig, title, width, height or max(450, 26 * rows + 120), margin={"t": 60})
+    # Room for a readable two-line box per topic of the deepest level shown.
+    n_rows = sum(1 for k in tree["level"] if k == shown)
+    return base_layout(fig, title, width, height or max(450, 36 * n_rows + 120), margin={"t": 60})
+
+
+def _equal_rows(tree: pd.DataFrame, shown: int) -> dict[int, float]:
+    """Box heights that give every topic of level ``shown`` the same height.
+
+    A topic of that level counts 1, a broader one the sum of its children, a
+    finer one an equal share of its parent's: so a small topic's name is as
+    readable as a large one's (its size is written in its box, and drawn to
+    scale by :func:`topic_sizes`).
+
+    Returns:
+        ``{topic: height}`` in the order of ``tree``'s rows.
+    """
+    topic = tree["topic"].astype(int).tolist()
+    parent = dict(zip(topic, tree["parent"].astype(int), strict=True))
+    level = dict(zip(topic, tree["level"].astype(int), strict=True))
+    children: dict[int, list[int]] = {}
+    for t in topic:
+        children.setdefault(parent[t], []).append(t)
+    height: dict[int, float] = {}
+    for t in sorted(topic, key=lambda t: -level[t]):  # finest first: children before parents
+        if level[t] == shown:
+            height[t] = 1.0
+        elif level[t] < shown:
+            height[t] = sum(height[c] for c in children.get(t, []))
+    for t in sorted(topic, key=lambda t: level[t]):  # broadest first: parents before children
+        if level[t] > shown:
+            height[t] = height[parent[t]] / len(children[parent[t]])
+    return {t: height[t] for t in topic}
 
 
 # --------------------------------------------------------------------------- similarity
