@@ -58,8 +58,10 @@ print("labels:", topics["label_source"].value_counts().to_dict())
 # belong to no topic.
 #
 # - **label** and **source**: the name shown everywhere in the reports, and where
-#   it comes from: `auto` (the topic's top terms, joined by `·`), `llm` (written
-#   by a language model from the same evidence) or `user` (your `labels.toml`).
+#   it comes from: `auto` (a phrase from the topic's own papers, chosen for how
+#   many of them use it and how few of its sibling topics' papers do; see
+#   docs/method.md, "Names"), `llm` (written by a language model from the same
+#   evidence) or `user` (your `labels.toml`).
 # - **size**: papers in the topic.
 # - **label fit**: the share of the topic's papers whose title or abstract
 #   contains at least one of the label's terms (the label split at `·`, `,`,
