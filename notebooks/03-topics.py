@@ -109,6 +109,39 @@ display(
 )
 
 # %% [markdown]
+# ## Every level: themes, topics, subtopics
+#
+# The run's topics are nested: each theme (level 0) holds whole topics, and on
+# larger corpora each topic holds subtopics. Every topic at every level has a
+# name taken from its own papers, with its evidence: **name coverage** is the
+# share of the topic's papers that contain the name (for a name "A and B", either
+# phrase), **distinctiveness** how many times more often they do than the papers
+# of its sibling topics (same parent). Names are built so that siblings never
+# share a name, and a parent's name is what its children share.
+
+# %%
+every = label_evidence(run.all_topics, documents, run.corpus, n_titles=n_titles, n_terms=n_terms)
+every = every[every["topic"] >= 0]
+label_of = dict(zip(every["topic"], every["label"], strict=True))
+tree = pd.DataFrame(
+    {
+        "level": every["level"],
+        "parent": [label_of.get(p, "") for p in every["parent"]],
+        "label": every["label"],
+        "size": every["size"],
+        "name coverage": every["name_coverage"],
+        "distinctiveness": every["name_distinctiveness"],
+        "top terms": [", ".join(t["term"] for t in terms[:5]) for terms in every["terms"]],
+    }
+).sort_values(["level", "parent", "size"], ascending=[True, True, False])
+print(f"{len(tree)} topics over {tree['level'].nunique()} levels")
+display(
+    tree.style.hide(axis="index").format(
+        {"name coverage": "{:.0%}", "distinctiveness": "{:.1f}x"}, na_rep="–"
+    )
+)
+
+# %% [markdown]
 # Labels that deserve a second look: generic ones, and those whose terms appear in
 # fewer than a third of the topic's papers.
 

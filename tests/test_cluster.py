@@ -60,3 +60,17 @@ def test_reduce_outliers_reaches_target_without_mutating_input():
 @pytest.mark.parametrize(("n", "expected"), [(10, 5), (682, 5), (10_000, 50), (1_000_000, 100)])
 def test_auto_min_topic_size(n, expected):
     assert cluster.auto_min_topic_size(n) == expected
+
+
+def test_co_association_is_a_symmetric_share_of_runs():
+    x, truth = blobs(rng=5)
+    graph = fuzzy_graph(knn_graph(x, 10))
+    together = cluster.co_association(graph, np.array([0.5, 1.0]), n_runs=3, seed=0)
+    assert together.shape == (len(x), len(x))
+    np.testing.assert_allclose(together, together.T)
+    np.testing.assert_allclose(np.diag(together), 1.0)
+    assert ((together >= 0) & (together <= 1)).all()
+    # Six runs: every entry is a whole number of sixths.
+    np.testing.assert_allclose(together * 6, np.round(together * 6), atol=1e-9)
+    same = truth[:, None] == truth[None, :]
+    assert together[same].mean() > 0.9 > 0.1 > together[~same].mean()

@@ -99,6 +99,65 @@ def test_labels_llm_needs_an_endpoint(setup, capsys):
     assert "no LLM configured" in capsys.readouterr().err
 
 
+def test_labels_llm_names_every_level_and_show_prints_each_level(setup, capsys, monkeypatch):
+    from landscape.labels import llm
+
+    sent = []
+
+    def fake_post(url, body, key, where, timeout):
+        # No network: answer with the topic's key phrase, the first line of its prompt.
+        sent.append(body["messages"])
+        phrase = body["messages"][1]["content"].splitlines()[0].removeprefix("Key phrase: ")
+        return {"choices": [{"message": {"content": f"LLM {phrase}"}}]}
+
+    monkeypatch.setattr(llm, "_post", fake_post)
+    run, config = setup["run"], setup["config"]
+    args = ["--run", str(run), "--config", config]
+    try:
+        assert (
+            main(["labels", "llm", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", *args])
+            == 0
+        )
+        topics = pd.read_parquet(run / "topics.parquet")
+        named = topics[topics["topic"] != -1]
+        stored = json.loads((run / "llm_labels.json").read_text(encoding="utf-8"))
+        assert len(sent) == len(stored["audit"]) == len(named)  # under the default cap
+        assert {int(t): e["level"] for t, e in stored["audit"].items()} == dict(
+            zip(named["topic"], named["level"], strict=True)
+        )
+        # Bottom-up: every theme was asked after its topics, and lists their LLM names.
+        for entry in stored["audit"].values():
+            if entry["level"] == 0:
+                assert entry["order"] >= len(named) - (named["level"] == 0).sum()
+                assert "- LLM " in entry["messages"][1]["content"]
+        capsys.readouterr()
+
+        assert main(["labels", "show", "--level", "0", "--json", *args]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        themes = named[named["level"] == 0]
+        assert sorted(r["topic"] for r in rows) == sorted(themes["topic"])
+        for row in rows:
+            assert row["level"] == 0 and row["parent"] == -1
+            assert (row["label"], row["label_source"]) == (f"LLM {row['name']}", "llm")
+            assert row["n_docs"] == row["size"] and 0 <= row["name_coverage"] <= 1
+            assert row["terms"] and {"term", "weight"} <= set(row["terms"][0])
+            assert len(row["representative_titles"]) == 3
+            assert 0 <= row["label_fit"] <= 1 and row["verdict"] in {"ok", "low fit", "generic"}
+
+        assert main(["labels", "show", *args]) == 0
+        table = capsys.readouterr().out
+        assert "level 0 (themes)" in table and "level 1 (topics)" in table
+        assert table.index("level 0 (themes)") < table.index("level 1 (topics)")
+        assert main(["labels", "show", "--level", "1", *args]) == 0
+        table = capsys.readouterr().out
+        assert "level 1 (topics)" in table and "level 0" not in table
+
+        assert main(["labels", "show", "--level", "7", *args]) == 1
+        assert "no level 7; its levels are 0, 1" in capsys.readouterr().err
+    finally:
+        (run / "llm_labels.json").unlink(missing_ok=True)
+
+
 def test_update_places_new_papers_in_a_new_run(setup, capsys):
     new = theme_corpus(n_per_theme=24, seed=5)
     new = new[new["doc_id"].isin(set(new["doc_id"]) - set(pd.read_parquet(

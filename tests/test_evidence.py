@@ -93,6 +93,11 @@ def test_label_evidence_measures_fit_against_the_rest_of_the_corpus(tables):
     assert d["label_fit_all"] == pytest.approx(1 / 4)
     assert d["background_fit"] == 0
 
+    # A table without levels is one level, its names the automatic labels.
+    assert (ev["level"] == 0).all() and (ev["parent"] == -1).all()
+    assert ev["name"].tolist() == ev["auto_label"].tolist()
+    assert ev["name_coverage"].isna().all() and ev["name_distinctiveness"].isna().all()
+
     outliers = ev.set_index("topic").loc[-1]
     assert outliers["label_terms"] == []
     assert math.isnan(outliers["label_fit"]) and math.isnan(outliers["background_fit"])
@@ -214,3 +219,30 @@ def test_label_evidence_on_a_fitted_run(fitted_run):
     assert_verdicts_follow_the_fits(ev)
     # Four well separated themes: no automatic label names the whole corpus.
     assert not themes["generic"].any()
+
+
+def test_label_evidence_at_every_level(fitted_run):
+    levels, documents = fitted_run.all_topics, fitted_run.documents
+    ev = label_evidence(levels, documents, fitted_run.corpus)
+    assert ev["topic"].tolist() == levels["topic"].tolist()
+    assert set(ev["level"]) == {0, 1}
+    named = ev[ev["topic"] != -1]
+    # Each topic is scored on its own level's papers: the themes' too.
+    assert (named["n_docs"] == named["size"]).all()
+    for level, rows in named.groupby("level"):
+        assert rows["n_docs"].sum() == (documents[f"level_{level}"] != -1).sum()
+    themes = named[named["level"] == 0]
+    assert (themes["parent"] == -1).all()
+    assert set(named.loc[named["level"] == 1, "parent"]) <= set(themes["topic"])
+    assert (themes["label_fit"] > themes["background_fit"]).all()
+    assert_verdicts_follow_the_fits(ev)
+    # The extractive name and its evidence come along.
+    assert ev["name"].tolist() == levels["name"].tolist()
+    assert named["name_coverage"].between(0, 1).all()
+    assert (named["name_distinctiveness"] > 1).all()
+    assert named["representative_titles"].map(len).eq(3).all()
+    # The topics level scores as it does on its own.
+    alone = label_evidence(fitted_run.topics, documents, fitted_run.corpus)
+    pd.testing.assert_frame_equal(
+        ev[ev["level"] == 1].reset_index(drop=True), alone.reset_index(drop=True)
+    )

@@ -47,7 +47,6 @@ def test_small_corpus_level_count_rule():
     assert hierarchy.n_finer_levels(500) == 0
     assert hierarchy.n_finer_levels(10_000) == 1
     assert hierarchy.n_finer_levels(100_000) == 2
-    assert hierarchy.theme_target(21) == 7 and hierarchy.theme_target(300) == 30
 
 
 def test_too_few_topics_give_one_level_and_say_why():

@@ -153,3 +153,49 @@ def test_label_template_keeps_user_labels_active(tmp_path, tables):
     assert load_label_overrides(path, topics) == {1: "Diffusion"}
     # The other topics offer their automatic label, not a previous override.
     assert '# 0 = "graph neural · message passing"' in text
+
+
+def levelled(tables):
+    """The label tables with a theme level above the two topics: theme 2 holds both."""
+    topics = tables[0].assign(level=1, parent=[-1, 2, 2])
+    theme = pd.DataFrame(
+        {
+            "topic": [2],
+            "label": ["Machine learning"],
+            "size": [8],
+            "terms": [[{"term": "learning", "weight": 0.5}]],
+            "level": [0],
+            "parent": [-1],
+        }
+    )
+    return pd.concat([topics, theme], ignore_index=True)
+
+
+def test_user_labels_rename_topics_of_any_level(tmp_path, tables):
+    topics, documents = levelled(tables), tables[1]
+    path = write(tmp_path, '[labels]\n2 = "Learning from data"\n1 = "Image generation"\n')
+    overrides = load_label_overrides(path, topics)
+    new, docs = apply_labels(topics, documents, overrides, llm={0: "LLM graphs", 2: "LLM theme"})
+    by_topic = new.set_index("topic")
+    assert (by_topic.loc[2, "label"], by_topic.loc[2, "label_source"]) == (
+        "Learning from data",
+        "user",
+    )
+    assert by_topic["label_source"].to_dict() == {-1: "auto", 0: "llm", 1: "user", 2: "user"}
+    # Documents name their topic of the topics level.
+    assert set(docs["topic_label"]) == {"Outliers", "LLM graphs", "Image generation"}
+
+
+def test_label_template_lists_levels_broadest_first(tmp_path, tables):
+    topics = levelled(tables)
+    path = write_label_template(topics, tmp_path / "labels.toml")
+    text = path.read_text(encoding="utf-8")
+    headers = re.findall(r"(?m)^# Topic -?\d.*$", text)
+    assert headers == [
+        "# Topic 2 · level 0 · 8 papers",
+        "# Topic -1 · level 1 · 2 papers",
+        "# Topic 0 · level 1 (in 2) · 4 papers",
+        "# Topic 1 · level 1 (in 2) · 4 papers",
+    ]
+    path.write_text(uncomment(text), encoding="utf-8")
+    assert load_label_overrides(path, topics)[2] == "Machine learning"

@@ -67,9 +67,10 @@ def test_two_levels_get_distinct_extractive_names():
     # A parent never takes a child's name.
     assert all(n.words != names[0][0].words for n in names[1])
     # Evidence holds: coverage is the share of the topic's papers containing the phrase.
+    # (for a compound name "A and B": the share containing A or B).
     for t, name in enumerate(names[1]):
-        col = index.words.index(name.words)
-        share = index.presence[labels == t][:, col].toarray().mean()
+        cols = [index.words.index(part) for part in name.parts]
+        share = index.presence[labels == t][:, cols].toarray().any(axis=1).mean()
         assert abs(share - name.coverage) < 1e-3
         assert name.distinctiveness >= 3
 
@@ -99,13 +100,46 @@ def test_a_name_is_always_a_phrase_of_its_papers(docs, seed):
     for t, name in enumerate(names[0]):
         if not name.words:
             continue
+        assert 1 <= len(name.parts) <= 2
         tokens = [[fold(w) for w in d if w not in {".", ","}] for d in docs]
         inside = [i for i in range(len(docs)) if labels[i] == t]
-        # The phrase occurs, as consecutive words, in at least one paper of its topic.
-        assert any(
-            any(
-                tuple(tokens[i][k : k + len(name.words)]) == name.words
-                for k in range(len(tokens[i]))
+        # Each phrase of the name occurs, as consecutive words, in a paper of its topic.
+        for part in name.parts:
+            assert any(
+                any(tuple(tokens[i][k : k + len(part)]) == part for k in range(len(tokens[i])))
+                for i in inside
             )
-            for i in inside
-        )
+
+
+def test_a_topic_of_two_halves_gets_a_compound_name_covering_both():
+    halves = [
+        "We study galaxy clusters. Case {i}.",
+        "We study weak lensing. Case {i}.",
+    ]
+    other = "We study dependency parsing. Case {i}."
+    texts = [halves[i % 2].format(i=i) for i in range(20)] + [other.format(i=i) for i in range(20)]
+    labels = np.array([0] * 20 + [1] * 20)
+    index = phrase_index(texts, min_df=2)
+    names = name_levels(index, texts, [labels], [np.array([-1, -1])])
+    name = names[0][0]
+    assert len(name.parts) == 2 and " and " in name.text
+    assert {"galaxy", "lensing"} <= {w for part in name.parts for w in part}
+    assert name.coverage == 1.0  # every paper has one part or the other
+    assert len(name.text.split()) <= 5
+
+
+def test_tex_and_generic_words_never_name_a_topic():
+    # Every paper of topic 0 says "usage", half say "sheaf cohomology": without the
+    # generic-word rule "Usage" (coverage 1.0) would be its name.
+    texts = [
+        f"We study case {i} on $\\mathbb{{R}}^n$. Its usage."
+        + (" On sheaf cohomology." if i % 2 else "")
+        for i in range(12)
+    ]
+    texts += [f"We study case {i}. Convex bodies matter." for i in range(12)]
+    labels = np.array([0] * 12 + [1] * 12)
+    index = phrase_index(texts, min_df=2)
+    assert not any("mathbb" in w for words in index.words for w in words)
+    assert ("usage",) in index.words
+    names = name_levels(index, texts, [labels], [np.array([-1, -1])])
+    assert names[0][0].words == ("sheaf", "cohomology")

@@ -7,6 +7,7 @@ import pytest
 
 from landscape.config import Config, TopicsConfig
 from landscape.errors import ConfigError, CorpusTooSmallError, LandscapeError
+from landscape.fit import hierarchy
 from landscape.fit.pipeline import cluster_embeddings, fit, stability
 from landscape.runs import write_run
 
@@ -98,6 +99,13 @@ def test_same_seed_gives_identical_artifacts(fitted, themes, theme_embeddings, t
     write_run(again, tmp_path / "b")
     for name in ("documents.parquet", "topics.parquet", "hierarchy.parquet"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    # The bytes compared hold every level: the documents' level columns, every level's topics.
+    docs = pd.read_parquet(tmp_path / "a" / "documents.parquet")
+    tree = pd.read_parquet(tmp_path / "a" / "topics.parquet")
+    n_levels = len(fitted.metrics["levels"]["per_level"])
+    assert n_levels >= 2 and tree["level"].nunique() == n_levels
+    assert {f"level_{k}" for k in range(n_levels)} <= set(docs.columns)
+    assert again.metrics["levels"] == fitted.metrics["levels"]
 
 
 def test_run_folder_contents(fitted, tmp_path):
@@ -164,6 +172,41 @@ def test_hdbscan_method_and_bad_method(themes, theme_embeddings):
 def test_too_small_corpus_is_a_clear_error(themes, theme_embeddings):
     with pytest.raises(CorpusTooSmallError, match="5 documents"):
         fit(themes.head(5), embeddings=theme_embeddings[:5])
+
+
+@pytest.mark.parametrize(("n_themes", "n_per_theme"), [(4, 6), (2, 10), (3, 13)])
+def test_tiny_corpus_gets_two_levels_or_says_why(themes, theme_embeddings, n_themes, n_per_theme):
+    keep = (themes.groupby("theme").cumcount() < n_per_theme) & themes["theme"].isin(
+        themes["theme"].unique()[:n_themes]
+    )
+    corpus, x = themes[keep].reset_index(drop=True), theme_embeddings[keep.to_numpy()]
+    assert 20 <= len(corpus) <= 40
+    result = fit(corpus, embeddings=x, config=cfg(seed=0))
+    docs, info = result.documents, result.metrics["levels"]
+    cols = [c for c in docs.columns if c.startswith("level_")]
+    assert len(cols) == len(info["per_level"]) == result.all_topics["level"].nunique()
+    if len(cols) >= 2:
+        assert cols == ["level_0", "level_1"] and info["topic_level"] == 1
+        assert (docs["level_1"] == docs["topic"]).all()
+        parent_of = dict(zip(result.hierarchy["topic"], result.hierarchy["parent"], strict=True))
+        inside = docs["level_1"] >= 0
+        assert (docs.loc[inside, "level_1"].map(parent_of) == docs.loc[inside, "level_0"]).all()
+        assert ((docs["level_0"] == -1) == (docs["level_1"] == -1)).all()
+        assert docs["level_0"].nunique() < docs["level_1"].nunique()
+    else:
+        # One level: the note names why (too few topics, or none grouped into themes).
+        n_topics = result.metrics["n_topics"]
+        assert info["topic_level"] == 0 and f"{n_topics} topics" in info["note"]
+        if n_topics < hierarchy.MIN_TOPICS_FOR_THEMES:
+            assert "too few" in info["note"]
+        assert (docs["level_0"] == docs["topic"]).all()
+
+
+def test_corpus_without_any_topic_is_a_clear_error(themes, theme_embeddings):
+    # 24 papers and a minimum topic size of 30: every paper would be an outlier.
+    keep = (themes.groupby("theme").cumcount() < 6).to_numpy()
+    with pytest.raises(CorpusTooSmallError, match="no topic of at least 30 papers"):
+        fit(themes[keep], embeddings=theme_embeddings[keep], config=cfg(min_topic_size=30))
 
 
 def test_misaligned_embeddings_are_refused(themes, theme_embeddings):

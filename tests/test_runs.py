@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from conftest import theme_corpus
 from landscape.embed import corpus_texts, embed_texts
 from landscape.errors import LandscapeError
+from landscape.labels.llm import LLM_LABELS_FILE, LlmAnswer, LlmLabels, write_llm_labels
+from landscape.labels.overrides import LABELS_FILE, topics_fingerprint
 from landscape.runs import (
     load_run,
     read_documents,
@@ -184,3 +186,69 @@ def test_papers_carry_readable_source_names(written, tmp_path):
     for files_of, names in zip(run.corpus["source_files"], run.corpus["source_names"], strict=True):
         assert len(files_of) == len(names)
         assert names == ["First page" if f == files[0] else "page 001 (Mar 11)" for f in files_of]
+
+
+def test_llm_and_user_labels_apply_at_every_level(written):
+    run_dir, corpus_path = written["run"], written["corpus_path"]
+    raw = pd.read_parquet(run_dir / "topics.parquet")
+    named = raw[raw["topic"] != -1]
+    answers = tuple(
+        LlmAnswer(int(t), int(k), str(n), [], f"LLM {t}.", f"LLM {t}")
+        for t, k, n in zip(named["topic"], named["level"], named["name"], strict=True)
+    )
+    write_llm_labels(LlmLabels(answers), run_dir / LLM_LABELS_FILE, "http://h/v1", "m", raw)
+    theme = int(raw.loc[raw["level"] == 0, "topic"].iloc[0])
+    assert theme not in set(raw.loc[raw["level"] != 0, "topic"])
+    (run_dir / LABELS_FILE).write_text(f'[labels]\n{theme} = "My theme"\n', encoding="utf-8")
+    try:
+        run = load_run(run_dir, corpus_path)
+        levels = run.all_topics.set_index("topic")
+        assert set(levels["level"]) == {0, 1} and run.topic_level == 1
+        # The user's label wins at level 0; the LLM's everywhere else; names stay.
+        assert (levels.loc[theme, "label"], levels.loc[theme, "label_source"]) == (
+            "My theme",
+            "user",
+        )
+        others = levels.drop(index=theme)
+        others = others[others.index != -1]
+        assert (others["label"] == [f"LLM {t}" for t in others.index]).all()
+        assert (others["label_source"] == "llm").all()
+        assert levels["name"].to_dict() == raw.set_index("topic")["name"].to_dict()
+        assert levels["auto_label"].to_dict() == raw.set_index("topic")["label"].to_dict()
+        # The topics level, the documents and the tree show the same labels.
+        assert run.topics["level"].eq(1).all()
+        assert run.documents["topic_label"].tolist() == [
+            "Outliers" if t == -1 else f"LLM {t}" for t in run.documents["topic"]
+        ]
+        tree = run.hierarchy.set_index("topic")["label"]
+        assert tree.to_dict() == levels.loc[tree.index, "label"].to_dict()
+        # Without labels: the extractive names.
+        bare = load_run(run_dir, corpus_path, labels=False).all_topics
+        assert bare["label"].tolist() == bare["name"].tolist()
+    finally:
+        (run_dir / LLM_LABELS_FILE).unlink()
+        (run_dir / LABELS_FILE).unlink()
+
+
+def test_llm_labels_from_before_levels_still_name_the_topics_level(written):
+    run_dir, corpus_path = written["run"], written["corpus_path"]
+    raw = pd.read_parquet(run_dir / "topics.parquet")
+    shown = raw[raw["level"] == 1]
+    path = run_dir / LLM_LABELS_FILE
+    old = {"endpoint": "http://h/v1", "model": "m", "labels": {"0": "Old LLM label"}}
+    try:
+        path.write_text(json.dumps({**old, "topics": topics_fingerprint(shown)}), encoding="utf-8")
+        run = load_run(run_dir, corpus_path)
+        by_topic = run.all_topics.set_index("topic")
+        assert (by_topic.loc[0, "label"], by_topic.loc[0, "label_source"]) == (
+            "Old LLM label",
+            "llm",
+        )
+        assert (by_topic.drop(index=0)["label_source"] == "auto").all()
+        # Written for another fit: refused, saying what to do.
+        path.write_text(json.dumps({**old, "topics": "0123456789abcdef"}), encoding="utf-8")
+        with pytest.raises(LandscapeError, match="before levels") as err:
+            load_run(run_dir, corpus_path)
+        assert "landscape labels llm" in str(err.value)
+    finally:
+        path.unlink()

@@ -167,7 +167,8 @@ class TopicsConfig:
         resolution: Leiden resolution; higher gives more, smaller topics. 2.0
             gives 21 topics on the default corpus and 33-34 on 10,000 arXiv
             papers; see benchmarks/results/topic_quality.md.
-        consensus_runs: Leiden runs per consensus round.
+        consensus_runs: Leiden runs per consensus round. 0 means automatic:
+            20 below 30,000 papers, 10 from there (where each run costs seconds).
         consensus_threshold: Edges kept by fewer than this share of runs are cut.
         min_topic_size: Smallest topic; smaller groups are outliers. 0 means
             automatic: 0.5% of the corpus, between 5 and 100 papers.
@@ -189,7 +190,7 @@ class TopicsConfig:
     method: str = "consensus-leiden"
     n_neighbors: int = 15
     resolution: float = 2.0
-    consensus_runs: int = 10
+    consensus_runs: int = 0
     consensus_threshold: float = 0.2
     min_topic_size: int = 0
     top_n_words: int = 10

@@ -69,7 +69,7 @@ class Run:
         documents: One row per document: doc_id, topic, topic_label, probability,
             x, y (and ``added``/``novel`` for an updated run).
         topics: One row per topic of the topics level, labels applied
-            (``label_source`` says whose).
+            (``label_source`` says whose; ``name`` keeps the extractive name).
         hierarchy: The topic tree: topic, level, parent, label, size.
         metrics: ``metrics.json``.
         provenance: ``provenance.json``.
@@ -78,6 +78,8 @@ class Run:
             ``source_names`` (readable names of ``source_files``) when the corpus
             has ``source_files``.
         corpus_path: The file the corpus was read from.
+        levels: One row per topic at every level (``topics.parquet``), labels
+            applied; ``None`` for a run made before levels (see :attr:`all_topics`).
     """
 
     path: Path
@@ -262,10 +264,12 @@ def load_run(
     """Read a run folder and its corpus, checked, aligned and labelled.
 
     The corpus is the run's own ``corpus.parquet`` when it has one (a run made by
-    ``landscape update``), else ``corpus_path``. Topic labels are the automatic
-    ones, replaced by LLM labels (``llm_labels.json``, written by ``landscape
-    labels llm``) and by the user's (``labels_file``, or ``labels.toml`` in the
-    run folder when present); ``topics.label_source`` says which.
+    ``landscape update``), else ``corpus_path``. Topic labels, at every level,
+    are the automatic ones (the extractive names), replaced by LLM labels
+    (``llm_labels.json``, written by ``landscape labels llm``) and by the user's
+    (``labels_file``, or ``labels.toml`` in the run folder when present), which
+    win; ``label_source`` says which (``auto``, ``llm``, ``user``), and the
+    extractive name stays in the ``name`` column.
 
     Args:
         run_dir: The run folder.
@@ -292,9 +296,8 @@ def load_run(
     topic_level = _topic_level(metrics)
     if labels:
         llm_path = run / LLM_LABELS_FILE
-        # LLM labels name the topics level's topics (see `landscape labels llm`).
-        shown = topics[topics["level"] == topic_level] if "level" in topics.columns else topics
-        llm = read_llm_labels(llm_path, shown.reset_index(drop=True)) if llm_path.exists() else None
+        # LLM labels name topics of every level (a file from before levels: the topics level).
+        llm = read_llm_labels(llm_path, topics, topic_level) if llm_path.exists() else None
         topics, documents = apply_labels(
             topics, documents, load_run_labels(run, topics, labels_file), llm
         )
@@ -464,7 +467,8 @@ def write_derived_run(
 ) -> dict[str, Path]:
     """Write a run made from another one (an update) into ``out_dir``.
 
-    The parent's hierarchy and model are copied as they are; ``tables`` are
+    The parent's model is copied as it is, and so is its hierarchy unless
+    ``tables`` has a ``hierarchy`` of its own (sizes recounted); ``tables`` are
     written as ``NAME.parquet`` (the run's own ``corpus``, ``topics`` and any
     other table); ``documents.parquet`` is written last, as by :func:`write_run`.
 
@@ -478,7 +482,8 @@ def write_derived_run(
             "give another output folder"
         )
     hierarchy = run / "hierarchy.parquet"
-    files = {"hierarchy.parquet": hierarchy.read_bytes()} if hierarchy.exists() else {}
+    own = "hierarchy" in tables
+    files = {"hierarchy.parquet": hierarchy.read_bytes()} if hierarchy.exists() and not own else {}
     model = run / "model"
     return _write_folder(
         out,

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -196,52 +197,88 @@ def labels_init_cmd(
     )
 
 
+def _percent(value: float) -> str:
+    return "-" if value != value else f"{value:.0%}"  # NaN: nothing measured
+
+
+def _short(text: str, width: int = 50) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _json_safe(value: object) -> object:
+    """A value of an evidence cell as JSON: NaN as null, arrays as lists."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 @labels_app.command("show")
 def labels_show_cmd(
     run: RunOpt = Path("runs/default"),
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    level: Annotated[
+        int | None, typer.Option(help="Show one level (0: themes); default: every level.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON with all the evidence instead of a table.")
+    ] = False,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Each topic's label with its evidence: terms, titles, and how well the label fits."""
+    """Each topic's label at every level with its evidence: name, terms, titles, fit."""
     from landscape.labels.evidence import label_evidence
     from landscape.runs import load_run
 
     config = load_config(config_file)
     art = load_run(run, Path(config.paths.processed) / "corpus.parquet", config.labels.file or None)
-    evidence = label_evidence(art.topics, art.documents, art.corpus)
+    evidence = label_evidence(art.all_topics, art.documents, art.corpus)
+    if level is not None:
+        levels = sorted(set(evidence["level"]))
+        if level not in levels:
+            raise LandscapeError(
+                f"{run}: no level {level}; its levels are {', '.join(map(str, levels))} "
+                f"(topics: level {art.topic_level})"
+            )
+        evidence = evidence[evidence["level"] == level]
     if as_json:
-        columns = ["topic", "label", "label_source", "size", "label_fit", "background_fit"]
-        columns += ["generic", "weak", "verdict"]
-        out.print_json(json.dumps(evidence[columns].to_dict("records"), default=str))
+        rows = [_json_safe(r) for r in evidence.to_dict("records")]
+        out.print_json(json.dumps(rows, default=str))
         return
-    table = Table(title=f"topic labels of {run}")
-    columns = (
-        "topic",
-        "label",
-        "source",
-        "papers",
-        "label fit",
-        "elsewhere",
-        "verdict",
-        "top terms",
-    )
-    for col in columns:
+    for k in sorted(set(evidence["level"])):
+        out.print(_labels_table(evidence[evidence["level"] == k], f"{run}", k, art.topic_level))
+
+
+def _level_name(level: int, topic_level: int) -> str:
+    if level == topic_level:
+        return "topics"
+    return "themes" if level < topic_level else "sub-" * (level - topic_level - 1) + "subtopics"
+
+
+def _labels_table(evidence: pd.DataFrame, run: str, level: int, topic_level: int) -> Table:
+    """One level's labels with a short form of their evidence (``--json`` has all of it)."""
+    table = Table(title=f"level {level} ({_level_name(level, topic_level)}) of {run}")
+    columns = ("topic", "parent", "label", "source", "extractive name", "papers")
+    columns += ("name coverage (distinct.)", "label fit (elsewhere)", "verdict")
+    for col in (*columns, "top terms", "first title"):
         table.add_column(col)
     for row in evidence.itertuples():
-        terms = ", ".join(t["term"] for t in list(row.terms)[:5])
-        fit = "-" if row.label_fit != row.label_fit else f"{row.label_fit:.0%}"  # NaN
-        rest = "-" if row.background_fit != row.background_fit else f"{row.background_fit:.0%}"
+        distinct = row.name_distinctiveness
         table.add_row(
             str(row.topic),
+            "-" if row.parent == -1 else str(row.parent),
             row.label,
             row.label_source,
+            "=" if row.name == row.label else row.name,
             str(row.size),
-            fit,
-            rest,
+            _percent(row.name_coverage) + ("" if distinct != distinct else f" (×{distinct:.1f})"),
+            f"{_percent(row.label_fit)} ({_percent(row.background_fit)})",
             row.verdict,
-            terms,
+            ", ".join(t["term"] for t in list(row.terms)[:3]),
+            _short(row.representative_titles[0]) if len(row.representative_titles) else "",
         )
-    out.print(table)
+    return table
 
 
 @labels_app.command("llm")
@@ -253,7 +290,7 @@ def labels_llm_cmd(
     model: Annotated[str | None, typer.Option(help="Model name at the endpoint.")] = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Ask a language model you configured for topic labels (sends terms and titles only)."""
+    """Ask a language model you configured for labels at every level (sends no abstracts)."""
     from landscape.labels.evidence import label_evidence
     from landscape.labels.llm import LLM_LABELS_FILE, llm_labels, write_llm_labels
     from landscape.runs import load_run
@@ -267,14 +304,18 @@ def labels_llm_cmd(
             "llm_model in the [labels] section of a config file"
         )
     art = load_run(run, Path(config.paths.processed) / "corpus.parquet", cfg.file or None)
-    evidence = label_evidence(art.topics, art.documents, art.corpus)
-    labels = llm_labels(
+    evidence = label_evidence(art.all_topics, art.documents, art.corpus)
+    result = llm_labels(
         evidence, cfg.llm_endpoint, cfg.llm_model, cfg.llm_api_key_env, cfg.llm_timeout,
-        cfg.llm_max_topics,
+        cfg.llm_max_topics, topic_level=art.topic_level,
     )  # fmt: skip
-    path = write_llm_labels(labels, Path(run) / LLM_LABELS_FILE, cfg.llm_endpoint, cfg.llm_model,
-                            art.topics)  # fmt: skip
+    path = write_llm_labels(result, Path(run) / LLM_LABELS_FILE, cfg.llm_endpoint, cfg.llm_model,
+                            art.all_topics)  # fmt: skip
+    asked = len(result.answers)
+    left = int((evidence["topic"] != -1).sum()) - asked
+    rest = f"; {left} topics over llm_max_topics keep their names" if left > 0 else ""
     console.print(
-        f"wrote {len(labels)} labels to {path}; reports use them (your labels.toml wins)",
+        f"wrote {asked} labels with their prompts and answers to {path}{rest}; "
+        "reports use them (your labels.toml wins)",
         highlight=False,
     )

@@ -6,6 +6,13 @@ Papers already in the run, or repeated within the update, are found by
 run's model and placed with :func:`landscape.explore.place.place`: topics, labels and the
 map are those of the parent fit. Papers that fit no theme (``novel``) get topic
 ``-1``; ``novel.parquet`` lists them as candidates for a new topic.
+
+A run with nested levels (:mod:`landscape.fit.hierarchy`) gets every level: an
+added paper takes its topic's ancestors at the broader levels and, at each finer
+level, the child of its cluster whose centroid is closest, the rule
+:func:`landscape.fit.hierarchy.with_topics` applies in a fit; a novel paper is
+an outlier (``-1``) at every level. Sizes are recounted at every level, in
+``topics.parquet`` and ``hierarchy.parquet``.
 :func:`update_from_files` ingests files first (what ``landscape update`` runs).
 """
 
@@ -22,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from landscape.config import Config, IngestConfig
-from landscape.embed import corpus_texts, embed_texts
+from landscape.embed import corpus_texts, embed_texts, l2_normalize
 from landscape.errors import InputError, LandscapeError
 from landscape.explore.place import PLACE_COLUMNS, novelty_threshold, place
+from landscape.fit.hierarchy import Levels, with_topics
 from landscape.ingest.clean import title_key
 from landscape.ingest.dedup import DedupOptions, find_duplicates
 from landscape.io import folder_lock
@@ -106,9 +114,11 @@ class UpdateResult:
 
     Attributes:
         parent: The run folder that was updated (left untouched).
-        documents: The parent's rows unchanged, then one row per added paper;
-            ``added`` marks the added ones, ``novel`` those fitting no theme.
-        topics: The parent's topics, same ids and labels, sizes recounted.
+        documents: The parent's rows unchanged, then one row per added paper
+            (with its ``level_k`` ids when the run has levels); ``added`` marks
+            the added ones, ``novel`` those fitting no theme.
+        topics: The parent's ``topics.parquet`` (every level when it has
+            levels), same ids and labels, sizes recounted.
         corpus: The parent's corpus (in document order), then the added papers.
         placement: One row per added paper: ``doc_id``, ``title``,
             :data:`~landscape.explore.place.PLACE_COLUMNS`, ``topic_label`` and ``nearest_label``.
@@ -117,6 +127,8 @@ class UpdateResult:
             or ``None`` when none was given.
         metrics: The parent's metrics plus an ``update`` section.
         provenance: The parent's provenance, new corpus hash and ``parent_run``.
+        hierarchy: The parent's tree with sizes recounted, or ``None`` when
+            the parent's ``hierarchy.parquet`` (a run before levels) is copied as it is.
     """
 
     parent: Path
@@ -128,6 +140,7 @@ class UpdateResult:
     ledger: pd.DataFrame | None
     metrics: dict[str, Any]
     provenance: dict[str, Any]
+    hierarchy: pd.DataFrame | None = None
 
     @property
     def novel(self) -> pd.DataFrame:
@@ -187,15 +200,109 @@ def _mark_known(ledger: pd.DataFrame, known: pd.DataFrame, run: Path) -> pd.Data
     return out
 
 
-def _recount(topics: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
-    """Topic table with sizes from ``documents``; an outlier row is added if needed."""
-    counts = documents["topic"].value_counts()
+def _level_names(documents: pd.DataFrame) -> list[str]:
+    """The documents' level columns, broadest first (``[]`` for a run before levels)."""
+    names = [c for c in documents.columns if c.startswith("level_") and c[6:].isdigit()]
+    names = sorted(names, key=lambda c: int(c[6:]))
+    if names != [f"level_{k}" for k in range(len(names))]:
+        raise LandscapeError(
+            f"documents.parquet has level columns {names}, not level_0, level_1, ..."
+        )
+    return names
+
+
+def assign_levels(
+    documents: pd.DataFrame,
+    tree: pd.DataFrame,
+    topic_level: int,
+    topics: np.ndarray,
+    embeddings: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Every level's topic of added papers, nested in the run's tree.
+
+    An added paper with a topic takes that topic's ancestors at the broader
+    levels and, at each finer level, the child of its cluster there whose
+    centroid (mean of the L2-normalised embeddings of the cluster's papers) is
+    closest by cosine: :func:`landscape.fit.hierarchy.with_topics`, the rule of
+    a fit's outlier reduction. An added paper without a topic (-1) is an outlier
+    at every level.
+
+    Args:
+        documents: The run's documents (``level_0``, ``level_1``, ...: run-wide ids, -1 outliers).
+        tree: ``topics.parquet`` of the run: ``topic`` and ``level`` of every topic.
+        topic_level: The level ``documents.topic`` is.
+        topics: int ndarray of shape (n_added,): each added paper's topic id, or -1.
+        embeddings: ndarray of shape (n_docs + n_added, dim): the run's papers in
+            document order, then the added ones.
+
+    Returns:
+        ``{"level_0": ids, ...}``: int64 ndarrays of shape (n_added,), run-wide ids.
+
+    Raises:
+        LandscapeError: A document's level id is no topic of that level in ``tree``.
+    """
+    names = _level_names(documents)
+    n_old, n_new = len(documents), len(topics)
+    # Levels works on ids 0..K-1 within each level; the run's ids are unique across levels.
+    ids, local = [], []
+    for k, name in enumerate(names):
+        known = np.sort(tree.loc[(tree["level"] == k) & (tree["topic"] >= 0), "topic"].unique())
+        column = documents[name].to_numpy(dtype=np.int64)
+        if k == topic_level:
+            column = np.concatenate([column, np.asarray(topics, dtype=np.int64)])
+        inside = column >= 0
+        if not np.isin(column[inside], known).all():
+            raise LandscapeError(
+                f"documents.parquet: {name} holds ids that are no topic of level {k} "
+                "in topics.parquet; the run is damaged, re-run `landscape fit`"
+            )
+        labels = np.full(len(column), -1, dtype=np.int64)
+        labels[inside] = np.searchsorted(known, column[inside])
+        ids.append(known)
+        local.append(labels)
+    target = local[topic_level]
+    before = [np.concatenate([lab[:n_old], np.full(n_new, -1, dtype=np.int64)]) for lab in local]
+    n = len(names)
+    levels = Levels(tuple(before), topic_level, (0.0,) * n, np.zeros(n_old + n_new), 0)
+    after = with_topics(levels, target, l2_normalize(np.asarray(embeddings, dtype=np.float32)))
+    out = {}
+    for name, known, labels in zip(names, ids, after.labels, strict=True):
+        new = labels[n_old:]
+        out[name] = np.where(new >= 0, known[np.maximum(new, 0)], -1).astype(np.int64)
+    return out
+
+
+def _outlier_row(table: pd.DataFrame, topic_level: int) -> pd.DataFrame:
+    """The outlier row of ``table``, as :func:`landscape.fit.tree.tree_tables` writes it."""
+    fixed = {
+        "topic": -1, "label": "Outliers", "name": "Outliers", "size": 0,
+        "level": topic_level, "parent": -1, "name_coverage": 0.0, "name_distinctiveness": 0.0,
+    }  # fmt: skip
+    row = {c: [fixed[c]] if c in fixed else [[]] for c in table.columns}
+    return pd.DataFrame(row)
+
+
+def _recount(topics: pd.DataFrame, documents: pd.DataFrame, topic_level: int = 0) -> pd.DataFrame:
+    """Topic table with sizes from ``documents`` at every level; an outlier row is added if needed.
+
+    Args:
+        topics: ``topics.parquet`` of the parent: one row per topic (of every
+            level when it has a ``level`` column), ids unique across levels.
+        documents: All documents, ``topic`` and any ``level_k`` columns.
+        topic_level: The level ``documents.topic`` is.
+    """
+    columns = _level_names(documents) or ["topic"]
+    ids = np.concatenate([documents[c].to_numpy(dtype=np.int64) for c in columns])
+    counts = pd.Series(ids[ids >= 0]).value_counts()
+    n_out = int((documents["topic"] == -1).sum())
     table = topics.copy()
-    if -1 in counts.index and not (table["topic"] == -1).any():
-        empty = {c: [[]] for c in table.columns if c not in ("topic", "label", "size")}
-        outliers = pd.DataFrame({"topic": [-1], "label": ["Outliers"], "size": [0], **empty})
-        table = pd.concat([outliers, table], ignore_index=True)[topics.columns]
-    table["size"] = table["topic"].map(counts).fillna(0).astype(np.int64)
+    if n_out and not (table["topic"] == -1).any():
+        table = pd.concat([_outlier_row(table, topic_level), table], ignore_index=True)
+        if "level" in table.columns:
+            table = table.sort_values(["level", "topic"], kind="stable").reset_index(drop=True)
+        table = table.astype(topics.dtypes.to_dict())[topics.columns]
+    sizes = table["topic"].map(counts).fillna(0).astype(np.int64)
+    table["size"] = np.where(table["topic"] == -1, n_out, sizes).astype(np.int64)
     return table
 
 
@@ -217,8 +324,9 @@ def update_run(
     grouped with one by the normal deduplication) are reported, not added.
     The others are embedded with the run's model and precision (through the
     embedding cache) and placed with :func:`~landscape.explore.place.place`.
-    ``out_dir`` receives the files of :func:`landscape.runs.write_run` (``hierarchy.parquet`` and
-    ``model/`` copied, ``documents.parquet`` written last) plus
+    ``out_dir`` receives the files of :func:`landscape.runs.write_run` (``model/``
+    copied; ``hierarchy.parquet`` recounted, or copied for a run before levels;
+    ``documents.parquet`` written last) plus
     ``corpus.parquet``, ``novel.parquet`` and, when ``ledger`` is given,
     ``update_ledger.parquet``; all written under :func:`landscape.io.folder_lock`.
 
@@ -285,6 +393,18 @@ def update_run(
         added=False,
         novel=parent.documents.get("novel", False),
     )
+    levelled = "level" in parent.all_topics.columns and bool(_level_names(parent.documents))
+    levels = (
+        assign_levels(
+            parent.documents,
+            parent.all_topics,
+            parent.topic_level,
+            placement["topic"].to_numpy(dtype=np.int64),
+            vectors,
+        )
+        if levelled
+        else {}
+    )
     new_docs = pd.DataFrame(
         {
             "doc_id": placement["doc_id"],
@@ -294,11 +414,19 @@ def update_run(
             "probability": np.where(placement["novel"], 0.0, placement["confidence"]),
             "x": placement["x"],
             "y": placement["y"],
+            **levels,
             "added": True,
             "novel": placement["novel"],
         }
     )
     documents = pd.concat([old_docs, new_docs], ignore_index=True)
+    topics = _recount(parent.all_topics, documents, parent.topic_level)
+    tree = None
+    if levelled and {"topic", "size"} <= set(parent.hierarchy.columns):
+        size_of = dict(zip(topics["topic"], topics["size"], strict=True))
+        tree = parent.hierarchy.assign(
+            size=parent.hierarchy["topic"].map(size_of).fillna(0).astype(np.int64)
+        )
     corpus = pd.concat([parent.corpus, added], ignore_index=True)
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -326,7 +454,10 @@ def update_run(
             "n_computed": stats.n_computed,
         },
         "ingest": ingest_summary,
-        "note": "topics, labels, quality measures and the map are those of the parent fit",
+        "note": (
+            "topics, labels, quality measures and the map are those of the parent fit; "
+            "sizes are recounted"
+        ),
     }
     provenance = {
         **parent.provenance,
@@ -348,13 +479,14 @@ def update_run(
     result = UpdateResult(
         parent=run,
         documents=documents,
-        topics=_recount(parent.topics, documents),
+        topics=topics,
         corpus=corpus,
         placement=placement,
         known=known,
         ledger=None if ledger is None else _mark_known(ledger, known, run),
         metrics={**parent.metrics, "update": update},
         provenance=provenance,
+        hierarchy=tree,
     )
     with folder_lock(out):
         write_update(result, out)
@@ -364,11 +496,15 @@ def update_run(
 def write_update(result: UpdateResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write an update's run folder (each file atomically, ``documents.parquet`` last).
 
+    ``hierarchy.parquet`` is ``result.hierarchy``, or the parent's when that is ``None``.
+
     The caller holds :func:`landscape.io.folder_lock` on ``out_dir``.
     """
     out = Path(out_dir)
     _check_out(result.parent, out)
     tables = {"corpus": result.corpus, "topics": result.topics, "novel": result.novel}
+    if result.hierarchy is not None:
+        tables["hierarchy"] = result.hierarchy
     if result.ledger is not None:
         tables["update_ledger"] = result.ledger
     else:  # a ledger left by an earlier update into this folder would describe other papers

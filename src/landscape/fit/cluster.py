@@ -50,6 +50,16 @@ def auto_min_topic_size(n_docs: int) -> int:
     return int(min(100, max(5, round(0.005 * n_docs))))
 
 
+def auto_consensus_runs(n_docs: int) -> int:
+    """Leiden runs per consensus round: 20 below 30,000 papers, 10 from there.
+
+    Twice the runs took the topics' pairwise ARI over seeds from 0.886 to 0.935
+    on 10,000 arXiv papers (tuning sample) and from 0.894 to 0.912 on the
+    default corpus, for about 4 s more at 10k; at 100k a run costs 3-5 s.
+    """
+    return 20 if n_docs < 30_000 else 10
+
+
 def _leiden(
     n: int,
     edges: np.ndarray,
@@ -158,6 +168,50 @@ def _atoms(runs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return atom_of.ravel(), atom_labels
 
 
+def _edge_list(graph: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Edges (int64 ndarray of shape (n_edges, 2)) and weights of a symmetric graph for igraph."""
+    upper = sp.triu(graph, k=1).tocoo()
+    edges = np.column_stack([upper.row, upper.col]).astype(np.int64)
+    weights = upper.data
+    diagonal = graph.diagonal()
+    if diagonal.any():
+        # igraph counts a self-loop twice in a node's strength, hence half the weight.
+        at = np.flatnonzero(diagonal)
+        edges = np.concatenate([edges, np.column_stack([at, at])]).astype(np.int64)
+        weights = np.concatenate([weights, diagonal[at] / 2.0])
+    return edges, weights
+
+
+def co_association(
+    graph: sp.csr_matrix, resolutions: np.ndarray, n_runs: int, seed: int
+) -> np.ndarray:
+    """How often Leiden puts each pair of nodes together over a band of resolutions.
+
+    Meant for small graphs (a graph of topics): ``n_runs`` seeded Leiden runs
+    at each resolution, all counted alike.
+
+    Args:
+        graph: Symmetric sparse matrix of shape (n_nodes, n_nodes); self-loops
+            (internal weights of aggregated nodes) are kept.
+        resolutions: float ndarray of shape (n_resolutions,).
+        n_runs: Runs per resolution.
+        seed: Seed of the runs' seeds.
+
+    Returns:
+        float64 ndarray of shape (n_nodes, n_nodes): the share of runs that put
+        nodes i and j in one community (1 on the diagonal).
+    """
+    n = graph.shape[0]
+    edges, weights = _edge_list(sp.csr_matrix(graph))
+    rng = np.random.default_rng(seed)
+    together = np.zeros((n, n))
+    for resolution in resolutions:
+        for s in rng.integers(0, 2**31 - 1, n_runs):
+            labels = _leiden(n, edges, weights, float(resolution), int(s), fast=True)
+            together += labels[:, None] == labels[None, :]
+    return together / max(len(resolutions) * n_runs, 1)
+
+
 def consensus_leiden(
     graph: sp.csr_matrix,
     seed: int,
@@ -199,15 +253,7 @@ def consensus_leiden(
     n = graph.shape[0]
     graph = sp.csr_matrix(graph)
     sizes = np.ones(n, dtype=np.int64) if node_sizes is None else np.asarray(node_sizes)
-    upper = sp.triu(graph, k=1).tocoo()
-    edges = np.column_stack([upper.row, upper.col]).astype(np.int64)
-    weights = upper.data
-    diagonal = graph.diagonal()
-    if diagonal.any():
-        # igraph counts a self-loop twice in a node's strength, hence half the weight.
-        at = np.flatnonzero(diagonal)
-        edges = np.concatenate([edges, np.column_stack([at, at])]).astype(np.int64)
-        weights = np.concatenate([weights, diagonal[at] / 2.0])
+    edges, weights = _edge_list(graph)
     rng = np.random.default_rng(seed)
     seeds = lambda: rng.integers(0, 2**31 - 1, n_runs)  # noqa: E731
     base = [_leiden(n, edges, weights, resolution, s, fast=True) for s in seeds()]

@@ -1,6 +1,6 @@
 """Names for topics at every level: the phrase a person would title the group with.
 
-Every topic gets a short noun phrase (1 to 4 words) taken from its papers
+Every topic gets a short noun phrase (1 to 5 words) taken from its papers
 (:mod:`landscape.fit.phrases`), never a list of joined terms, chosen offline.
 
 Scores
@@ -11,10 +11,25 @@ Scores
     siblings); ``distinctiveness`` is coverage / background, with the background
     floored at half a paper. A phrase is a candidate when its distinctiveness
     is above 1 and at least :data:`MIN_COVERAGE` of the topic's papers contain
-    it. Its score is ``coverage * log2(min(distinctiveness, 32)) * (1 + 0.25 *
-    (words - 1)) * spread``, where ``spread`` (for topics with children) is the
-    share of the topic's papers in children of which at least a fifth contain
-    the phrase: a parent's name is what its children share.
+    it. Its score is ``coverage * log2(min(distinctiveness, 32)) * quality *
+    spread``. ``quality`` rewards longer phrases (``1 + 0.25 * (words - 1)``)
+    and noun phrases (often followed and preceded by a break, rarely used as a
+    verb, not ending in a past participle, not made only of
+    :data:`landscape.fit.vocabulary.GENERIC_WORDS`), and is cut for phrases common in
+    the whole corpus (lift over the corpus below ``2 ** LIFT_FULL``, or below
+    the largest lift the topic's size allows). ``spread`` (for topics with
+    children) is the share of the topic's papers in children of which at least
+    a fifth contain the phrase: a parent's name is what its children share.
+
+Compound names
+    A topic made of two strands is named by both: "Galaxy clusters and weak
+    lensing". From its :data:`PAIR_POOL` best phrases, each pair whose parts
+    are both distinctive (>= :data:`PAIR_PART_DISTINCT`), do not contain each
+    other, have at most 4 words together, and whose second part adds at least
+    :data:`PAIR_GAIN` coverage, is a candidate with coverage and
+    distinctiveness of "either part", and the lower quality of its parts;
+    its score is multiplied by :data:`PAIR_FACTOR`, so one phrase wins when
+    it says as much.
 
 Fragments
     A phrase inside a longer candidate of the same topic that has at least
@@ -44,7 +59,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from landscape.fit.hierarchy import membership
-from landscape.fit.phrases import PhraseIndex
+from landscape.fit.phrases import PhraseIndex, fold
+from landscape.fit.vocabulary import GENERIC_WORDS
 
 #: A phrase is a candidate name when at least this share of the topic's papers contain it.
 MIN_COVERAGE = 0.1
@@ -53,6 +69,19 @@ SPREAD_COVERAGE = 0.2
 #: A shorter phrase with less than 1/this of a longer one's coverage... (see module docstring).
 FRAGMENT_SHARE = 0.75
 _MAX_DIST = 32.0
+_GENERIC = frozenset(GENERIC_WORDS) | frozenset(fold(w) for w in GENERIC_WORDS)
+#: Compound names are made of two of this many best single candidates.
+PAIR_POOL = 25
+#: A compound name scores this share of a single phrase's score for the same
+#: coverage and distinctiveness: one phrase is preferred when it says as much.
+PAIR_FACTOR = 0.8
+#: The second part of a compound name must add at least this much coverage.
+PAIR_GAIN = 0.1
+#: Each part of a compound name is itself at least this distinctive.
+PAIR_PART_DISTINCT = 3.0
+#: A phrase this many times (log2) more common in the topic than in the corpus
+#: is fully specific; less, and its score shrinks in proportion.
+LIFT_FULL = 3.0
 
 
 @dataclass(frozen=True)
@@ -61,15 +90,19 @@ class Name:
 
     Attributes:
         text: The name as shown.
-        words: Its folded words (:func:`landscape.fit.phrases.fold`).
-        coverage: Share of the topic's papers that contain it.
+        words: Its folded words (:func:`landscape.fit.phrases.fold`); a
+            compound name's parts joined by ``"and"``.
+        coverage: Share of the topic's papers that contain it (for a compound
+            name, either of its parts).
         distinctiveness: Coverage over the siblings' share (floored at half a paper).
+        parts: The phrases it is made of: one, or two for a compound name.
     """
 
     text: str
     words: tuple[str, ...]
     coverage: float
     distinctiveness: float
+    parts: tuple[tuple[str, ...], ...] = ()
 
 
 def _contains(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -85,10 +118,11 @@ def conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 @dataclass
 class _Candidates:
-    phrases: np.ndarray  # phrase columns, best first
+    phrases: list[tuple[int, ...]]  # phrase columns of each candidate, best first
     scores: np.ndarray
     coverage: np.ndarray
     distinct: np.ndarray
+    quality: np.ndarray  # how well the phrase reads as a title (single candidates)
 
 
 def _candidates(
@@ -98,8 +132,13 @@ def _candidates(
     n_background: int,
     index: PhraseIndex,
     spread: np.ndarray | None,
+    overall: np.ndarray,
+    n_total: int,
 ) -> _Candidates:
-    """Score the phrases of one topic (module docstring, "Scores" and "Fragments")."""
+    """Score the phrases of one topic (module docstring, "Scores" and "Fragments").
+
+    ``overall`` is the share of all ``n_total`` papers that contain each phrase.
+    """
     cov = counts / max(size, 1)
     bg = background / max(n_background, 1)
     floor = 0.5 / max(n_background, 1)
@@ -108,19 +147,18 @@ def _candidates(
     cols = np.flatnonzero(ok)
     if not len(cols):
         cols = np.flatnonzero(counts > 0)  # nothing distinctive: the most common phrases
-    lengths = np.array([len(index.words[c]) for c in cols])
-    score = (
-        cov[cols]
-        * np.log2(np.clip(dist[cols], 1.0 + 1e-9, _MAX_DIST))
-        * (1 + 0.25 * (lengths - 1))
-        * index.ends[cols]
-        * (0.5 + 0.5 * index.starts[cols])
-        * (1 - index.verbal[cols]) ** 2
-    )
+    # Specific: a phrase common across the corpus ("algorithm", "length") names no
+    # topic well, however rare it is among the topic's siblings.
+    # A topic of a fifth of the corpus can be at most 5 times as common: full marks
+    # at its largest possible lift when that is under 2 ** LIFT_FULL.
+    lift = cov[cols] / np.maximum(overall[cols], 1e-9)
+    full = np.clip(np.log2(max(n_total, 1) / max(size, 1)), 0.5, LIFT_FULL)
+    quality = _cue(index, cols) * np.clip(np.log2(np.maximum(lift, 1.0)) / full, 0.05, 1.0)
+    score = cov[cols] * np.log2(np.clip(dist[cols], 1.0 + 1e-9, _MAX_DIST)) * quality
     if spread is not None:
         score = score * spread[cols]
     order = np.lexsort((cols, -score))
-    cols, score = cols[order], score[order]
+    cols, score, quality = cols[order], score[order], quality[order]
     # Fragments: a phrase inside a longer, nearly as common candidate.
     keep = np.ones(len(cols), dtype=bool)
     words = [index.words[c] for c in cols]
@@ -135,11 +173,113 @@ def _candidates(
                 keep[i] = False
                 break
     keep[200:] = False
-    return _Candidates(cols[keep], score[keep], cov[cols][keep], dist[cols][keep])
+    return _Candidates(
+        [(int(c),) for c in cols[keep]],
+        score[keep],
+        cov[cols][keep],
+        dist[cols][keep],
+        quality[keep],
+    )
 
 
-def _surface(words: tuple[str, ...], texts: Sequence[str]) -> str:
-    """The spelling of ``words`` most used in ``texts``, first letter upper-cased."""
+def _participle(word: str) -> bool:
+    """``trained``, ``motivated``; not ``speed`` or ``bed``."""
+    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
+
+
+def _cue(index: PhraseIndex, cols: np.ndarray) -> np.ndarray:
+    """How much each phrase reads as a title: length, noun-phrase ends, not a verb."""
+    lengths = np.array([len(index.words[c]) for c in cols])
+    # A phrase ending in a past participle ("model trained", "motivated") is a
+    # clause cut short, not a title.
+    participle = np.array([_participle(index.words[c][-1]) for c in cols], dtype=bool)
+    generic = np.array([all(w in _GENERIC for w in index.words[c]) for c in cols], dtype=bool)
+    return (
+        np.where(participle, 0.2, 1.0)
+        * np.where(generic, 0.1, 1.0)
+        * (1 + 0.25 * (lengths - 1))
+        * index.ends[cols]
+        * (0.5 + 0.5 * index.starts[cols])
+        * (1 - index.verbal[cols]) ** 2
+    )
+
+
+def _with_pairs(
+    cand: _Candidates,
+    own: sp.csr_matrix,
+    background: sp.csr_matrix,
+    index: PhraseIndex,
+    spread: np.ndarray | None,
+) -> _Candidates:
+    """Add compound names "A and B" made of two of the best single candidates.
+
+    See the module docstring, "Compound names".
+
+    Args:
+        cand: The topic's single-phrase candidates.
+        own: Presence of the phrases in the topic's papers, shape (n_own, n_phrases).
+        background: The same in its siblings' papers, shape (n_background, n_phrases).
+        index: The phrases.
+        spread: For a topic with children, bool ndarray of shape (n_children,
+            n_phrases) whether at least :data:`SPREAD_COVERAGE` of a child's papers
+            contain a phrase, and the children's sizes: ``(strong, sizes)``.
+    """
+    pool = np.array([c[0] for c in cand.phrases[:PAIR_POOL]], dtype=np.int64)
+    if len(pool) < 2 or own.shape[0] == 0:
+        return cand
+    n_own, n_bg = own.shape[0], background.shape[0]
+    a = own[:, pool].toarray()
+    b = background[:, pool].toarray()
+    c_own, c_bg = a.sum(axis=0), b.sum(axis=0)
+    union_own = c_own[:, None] + c_own[None, :] - a.T @ a
+    union_bg = c_bg[:, None] + c_bg[None, :] - b.T @ b
+    cov = union_own / n_own
+    dist = cov / np.maximum(union_bg / max(n_bg, 1), 0.5 / max(n_bg, 1))
+    quality = cand.quality[: len(pool)]
+    lengths = np.array([len(index.words[c]) for c in pool])
+    base = cov * np.log2(np.clip(dist, 1.0 + 1e-9, _MAX_DIST)) * PAIR_FACTOR
+    base = base * np.minimum(quality[:, None], quality[None, :])
+    if spread is not None:
+        strong, sizes = spread
+        either = strong[:, pool][:, :, None] | strong[:, pool][:, None, :]
+        base = base * np.tensordot(sizes, either, axes=1) / max(n_own, 1)
+    single = cand.coverage[: len(pool)]
+    gain = cov - np.maximum(single[:, None], single[None, :])
+    i, j = np.triu_indices(len(pool), k=1)
+    ok = (lengths[i] + lengths[j] <= 4) & (gain[i, j] >= PAIR_GAIN) & (dist[i, j] > 1)
+    part_dist = cand.distinct[: len(pool)]
+    ok &= (part_dist[i] >= PAIR_PART_DISTINCT) & (part_dist[j] >= PAIR_PART_DISTINCT)
+    # "Items and strengths and weaknesses": a part with its own "and" reads as a list.
+    joined = np.array([bool({"and", "or"} & set(index.words[c])) for c in pool])
+    ok &= ~joined[i] & ~joined[j]
+    ok &= [
+        not conflict(index.words[pool[x]], index.words[pool[y]]) for x, y in zip(i, j, strict=True)
+    ]
+    i, j = i[ok], j[ok]
+    if not len(i):
+        return cand
+    # The part more of the topic's papers contain comes first.
+    first = np.where(c_own[i] >= c_own[j], i, j)
+    second = np.where(c_own[i] >= c_own[j], j, i)
+    phrases = cand.phrases + [
+        (int(pool[x]), int(pool[y])) for x, y in zip(first, second, strict=True)
+    ]
+    scores = np.concatenate([cand.scores, base[i, j]])
+    coverage = np.concatenate([cand.coverage, cov[i, j]])
+    distinct = np.concatenate([cand.distinct, dist[i, j]])
+    order = np.argsort(-scores, kind="stable")
+    quality = np.concatenate([cand.quality, np.zeros(len(i))])  # not used for pairs
+    return _Candidates(
+        [phrases[o] for o in order],
+        scores[order],
+        coverage[order],
+        distinct[order],
+        quality[order],
+    )
+
+
+def _surface(words: tuple[str, ...], texts: Sequence[str], capital: bool = True) -> str:
+    """The spelling of ``words`` most used in ``texts``, first letter upper-cased if ``capital``."""
     parts = [re.escape(w) + (r"(?:e?s)?" if i == len(words) - 1 else r"s?") for i, w in
              enumerate(words)]  # fmt: skip
     pattern = re.compile(r"(?<![\w-])" + r"[\s]+".join(parts) + r"(?![\w-])", re.IGNORECASE)
@@ -157,7 +297,7 @@ def _surface(words: tuple[str, ...], texts: Sequence[str]) -> str:
             if plain
             else " ".join(w if w.isupper() else w.lower() for w in ranked[0].split())
         )
-    return text[:1].upper() + text[1:]
+    return text[:1].upper() + text[1:] if capital else text
 
 
 def _title_cased(text: str) -> bool:
@@ -202,54 +342,80 @@ def name_levels(
         sizes.append(np.asarray(m.sum(axis=0)).ravel().astype(np.int64))
     total = counts[0].sum(axis=0) if counts else np.zeros(len(index))
     n_total = int(sizes[0].sum()) if sizes else 0
+    overall = total / max(n_total, 1)
     docs_of = [[np.flatnonzero(lab == t) for t in range(len(s))] for lab, s in
                zip(levels, sizes, strict=True)]  # fmt: skip
 
+    rows = x.tocsr()
     names: list[list[Name]] = []
-    backgrounds: list[list[tuple[np.ndarray, int]]] = []
+    backgrounds: list[list[tuple[np.ndarray, int, np.ndarray]]] = []
     for k, (c, s) in enumerate(zip(counts, sizes, strict=True)):
         par = parents[k]
         bgs = []
         for t in range(len(s)):
             if k == 0:
+                docs = np.flatnonzero((levels[0] >= 0) & (levels[0] != t))
                 bg, n_bg = total - c[t], n_total - int(s[t])
             else:
                 p = par[t]
+                docs = np.setdiff1d(docs_of[k - 1][p], docs_of[k][t], assume_unique=True)
                 bg, n_bg = counts[k - 1][p] - c[t], int(sizes[k - 1][p] - s[t])
                 if n_bg <= 0:  # an only child: compared as its parent is
-                    bg, n_bg = backgrounds[k - 1][p]
+                    bg, n_bg, docs = backgrounds[k - 1][p]
             if n_bg <= 0:  # a single topic at level 0
                 bg, n_bg = np.zeros_like(c[t]), 0
-            bgs.append((bg, n_bg))
+            bgs.append((bg, n_bg, docs))
         backgrounds.append(bgs)
-        spread = None
+        spread = strong = None
         if k + 1 < len(levels):
             child_par = parents[k + 1]
             child_cov = counts[k + 1] / np.maximum(sizes[k + 1], 1)[:, None]
-            strong = (child_cov >= SPREAD_COVERAGE) * sizes[k + 1][:, None]
-            spread = [strong[child_par == t].sum(axis=0) / max(int(s[t]), 1) for t in range(len(s))]
-        cands = [
-            _candidates(c[t], int(s[t]), *bgs[t], index, None if spread is None else spread[t])
-            for t in range(len(s))
-        ]
+            strong = child_cov >= SPREAD_COVERAGE
+            weighted = strong * sizes[k + 1][:, None]
+            spread = [
+                weighted[child_par == t].sum(axis=0) / max(int(s[t]), 1) for t in range(len(s))
+            ]
+        cands = []
+        for t in range(len(s)):
+            bg, n_bg, docs = bgs[t]
+            cand = _candidates(
+                c[t],
+                int(s[t]),
+                bg,
+                n_bg,
+                index,
+                None if spread is None else spread[t],
+                overall,
+                n_total,
+            )
+            children = None
+            if strong is not None:
+                mine = parents[k + 1] == t
+                children = (strong[mine], sizes[k + 1][mine])
+            cands.append(_with_pairs(cand, rows[docs_of[k][t]], rows[docs], index, children))
         # No name of a broader level again, anywhere below it.
-        above = {n.words for level_names in names for n in level_names}
+        above = {part for level_names in names for n in level_names for part in n.parts}
         chosen = _assign(cands, par, above, index)
         level_names = []
-        for t, col in enumerate(chosen):
+        for t, at in enumerate(chosen):
             cand = cands[t]
-            if col is None:
+            if at is None:
                 level_names.append(Name(f"Topic {t} (unnamed)", (), 0.0, 0.0))
                 continue
-            at = int(np.flatnonzero(cand.phrases == col)[0])
-            words = index.words[col]
+            parts = tuple(index.words[col] for col in cand.phrases[at])
             sample = [texts[i] for i in docs_of[k][t][:300]]
+            shown = [_surface(w, sample, capital=j == 0) for j, w in enumerate(parts)]
             level_names.append(
                 Name(
-                    _surface(words, sample),
-                    words,
+                    " and ".join(shown),
+                    tuple(
+                        w
+                        for j, part in enumerate(parts)
+                        for w in ((*(("and",) if j else ()), *part))
+                    ),
                     round(float(cand.coverage[at]), 4),
                     round(float(min(cand.distinct[at], 1e6)), 4),
+                    parts,
                 )
             )
         names.append(level_names)
@@ -262,24 +428,28 @@ def _assign(
     above: set[tuple[str, ...]],
     index: PhraseIndex,
 ) -> list[int | None]:
-    """Give each topic a phrase, best pairs first, siblings never clashing."""
+    """Give each topic a candidate, best pairs first, siblings never clashing.
+
+    Returns:
+        For each topic, the position of its name among its candidates, or ``None``.
+    """
     chosen: list[int | None] = [None] * len(cands)
     pos = [0] * len(cands)
-    taken: dict[int, list[tuple[str, ...]]] = {}  # parent -> names taken among its children
-    used = set(above)  # names of this level and the broader ones
+    taken: dict[int, list[tuple[str, ...]]] = {}  # parent -> phrases taken among its children
+    used = set(above)  # phrases of this level's names and the broader ones
 
-    def usable(t: int, col: int) -> bool:
-        w = index.words[col]
-        if w in used:
+    def usable(t: int, cols: tuple[int, ...]) -> bool:
+        parts = [index.words[c] for c in cols]
+        if any(w in used for w in parts):
             return False
-        return not any(conflict(w, o) for o in taken.get(int(parents[t]), []))
+        return not any(conflict(w, o) for w in parts for o in taken.get(int(parents[t]), []))
 
     pending = set(range(len(cands)))
     while pending:
         best_t, best_score = None, -np.inf
         for t in sorted(pending):
             cand = cands[t]
-            while pos[t] < len(cand.phrases) and not usable(t, int(cand.phrases[pos[t]])):
+            while pos[t] < len(cand.phrases) and not usable(t, cand.phrases[pos[t]]):
                 pos[t] += 1
             score = cand.scores[pos[t]] if pos[t] < len(cand.phrases) else -np.inf
             if best_t is None or score > best_score:
@@ -287,8 +457,8 @@ def _assign(
         t = best_t
         pending.discard(t)
         if pos[t] < len(cands[t].phrases):
-            col = int(cands[t].phrases[pos[t]])
-            chosen[t] = col
-            taken.setdefault(int(parents[t]), []).append(index.words[col])
-            used.add(index.words[col])
+            chosen[t] = pos[t]
+            for col in cands[t].phrases[pos[t]]:
+                taken.setdefault(int(parents[t]), []).append(index.words[col])
+                used.add(index.words[col])
     return chosen

@@ -56,6 +56,8 @@ VERB_AFTER = frozenset({"the", "a", "an", "this", "these", "those", "our", "thei
 
 _BREAKS = '.,;:!?()[]{}"'
 _WORD_OR_BREAK = re.compile(TOKEN_PATTERN + r"|[" + re.escape(_BREAKS) + "]")
+# TeX math and commands (arXiv abstracts: "$\\mathbb{R}^n$", "\\emph"): a break, never words.
+_TEX = re.compile(r"\$[^$]{0,300}\$|\\[A-Za-z]+")
 # Folded too, so that "this" (folded "thi") is still a stop word.
 _STOP = frozenset(STOP_WORDS) | frozenset(fold(w) for w in STOP_WORDS)
 _CHUNK = 5_000  # papers per counting block: bounds memory at 100k papers
@@ -109,7 +111,7 @@ class _Vocabulary:
         self.words: list[str] = [""]
 
     def encode(self, text: str) -> list[int]:
-        tokens = _WORD_OR_BREAK.findall(text.lower())
+        tokens = _WORD_OR_BREAK.findall(_TEX.sub(" . ", text.lower()))
         out = list(map(self.ids.get, tokens))
         for at, i in enumerate(out):
             if i is None:  # first sight of this spelling

@@ -159,7 +159,7 @@ def cluster_embeddings(
         graph,
         seed=seed,
         resolution=cfg.resolution,
-        n_runs=cfg.consensus_runs,
+        n_runs=cfg.consensus_runs or cluster.auto_consensus_runs(n),
         threshold=cfg.consensus_threshold,
         min_topic_size=min_size,
     )
@@ -189,7 +189,7 @@ def cluster_levels(
         resolution=cfg.resolution,
         min_topic_size=cfg.min_topic_size or cluster.auto_min_topic_size(n),
         finer=finer,
-        n_runs=cfg.consensus_runs,
+        n_runs=cfg.consensus_runs or cluster.auto_consensus_runs(n),
         threshold=cfg.consensus_threshold,
     )
     return levels, knn
@@ -257,7 +257,8 @@ def fit(
         A :class:`FitResult`.
 
     Raises:
-        CorpusTooSmallError: Fewer than :data:`MIN_DOCS` documents.
+        CorpusTooSmallError: Fewer than :data:`MIN_DOCS` documents, or no topic
+            reaches the minimum topic size.
         LandscapeError: Embeddings misaligned with the corpus, or bad settings.
     """
     config = config or Config()
@@ -304,6 +305,13 @@ def fit(
         levels, knn = cluster_levels(embeddings, cfg, cfg.seed, knn)
     t = levels.topic_level
     labels = levels.labels[t]
+    if not (labels >= 0).any():
+        # Every group is under the minimum topic size: nothing to name or map by topic.
+        min_size = cfg.min_topic_size or cluster.auto_min_topic_size(len(corpus))
+        raise CorpusTooSmallError(
+            f"no topic of at least {min_size} papers among {len(corpus)} documents "
+            "(all would be outliers); add papers, or lower [topics] min_topic_size or resolution"
+        )
     probability = levels.probability
     outliers_before = quality.outlier_share(labels)
     if cfg.outlier_reduction:

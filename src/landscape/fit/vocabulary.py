@@ -27,6 +27,31 @@ RESEARCH_STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a word block is easier to review than a 100-item list
 )
 
+#: Words of research prose that name no field on their own: a topic name made
+#: only of these ("Usage", "Computational cost", "Real-world scenarios") says
+#: nothing of what its papers are about (:mod:`landscape.fit.naming`).
+GENERIC_WORDS = frozenset(
+    """
+    ability abilities accuracy advantage advantages analysis analyses application
+    applications aspect aspects assumption assumptions behavior behaviour benefit
+    benefits capability capabilities case cases change changes characteristic
+    characteristics computational computation cost costs data dataset datasets design
+    development difference differences effect effects effectiveness efficiency
+    efficient element elements example examples experience explanation factor factors
+    feature features finding findings form forms goal goals impact implementation
+    importance information insight insights issue issues kind knowledge level levels
+    limitation limitations log number numbers objective observation observations order
+    outcome outcomes part parts practice practical practices procedure procedures
+    process processes product property properties purpose quality quantity question
+    questions range rate rates real-world requirement requirements research resource
+    resources role scenario scenarios scheme schemes setting settings situation size
+    solution solutions source sources step steps strategy strategies structure
+    structures success support system systems term terms test tests time times tool
+    tools type types understanding usage user users value values variety version year
+    years
+    """.split()  # noqa: SIM905 - a word block is easier to review than a 100-item list
+)
+
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | RESEARCH_STOP_WORDS)
 # Tokens: words of 2+ characters that start with a letter (keeps "gpt-4", "3d" is dropped).
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w\-]*[^\W_]\b"

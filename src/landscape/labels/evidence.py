@@ -28,7 +28,9 @@ Fit
     ``background_fit`` / ``background_fit_all`` columns are the same shares among
     all other papers of the run (outliers included). A label is specific when
     its fit is high and its background is low; a label whose background is as
-    high as its fit names the field, not the topic.
+    high as its fit names the field, not the topic. A topic of any level is
+    scored on its own papers: those whose ``level_K`` column (K its level) in
+    the documents table holds its id, or whose ``topic`` does.
 
 Verdicts
     ``generic``: the background is at least :data:`GENERIC_RATIO` of the label
@@ -45,7 +47,7 @@ Labels themselves (automatic, LLM or the user's) are chosen in
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -59,9 +61,14 @@ from landscape.fit.vocabulary import STOP_WORDS, TOKEN_PATTERN
 #: Columns of :func:`label_evidence`.
 EVIDENCE_COLUMNS = (
     "topic",
+    "level",
+    "parent",
     "label",
     "label_source",
     "auto_label",
+    "name",
+    "name_coverage",
+    "name_distinctiveness",
     "size",
     "terms",
     "ctfidf_terms",
@@ -126,15 +133,21 @@ def label_terms(label: str) -> list[str]:
     return out
 
 
-def _hits(terms: Sequence[str], docs: Sequence[tuple[str, ...]]) -> np.ndarray:
-    """Which normalised docs contain which terms: bool ndarray (len(docs), len(terms))."""
-    wanted = [_words(t) for t in terms]
-    lengths = sorted({len(w) for w in wanted if w})
+def _hits(wanted: Sequence[tuple[str, ...]], docs: Sequence[tuple[str, ...]]) -> np.ndarray:
+    """Which normalised docs contain which normalised terms: bool (len(docs), len(wanted))."""
+    column_of: dict[tuple[str, ...], list[int]] = {}
+    for col, w in enumerate(wanted):
+        if w:
+            column_of.setdefault(w, []).append(col)
+    lengths = sorted({len(w) for w in column_of})
     hits = np.zeros((len(docs), len(wanted)), dtype=bool)
+    # Look each of a doc's n-grams up once: the cost does not grow with the terms.
     for row, words in enumerate(docs):
-        grams = {n: {words[i : i + n] for i in range(len(words) - n + 1)} for n in lengths}
-        for col, w in enumerate(wanted):
-            hits[row, col] = bool(w) and w in grams[len(w)]
+        for n in lengths:
+            for i in range(len(words) - n + 1):
+                cols = column_of.get(words[i : i + n])
+                if cols is not None:
+                    hits[row, cols] = True
     return hits
 
 
@@ -148,7 +161,7 @@ def term_hits(terms: Sequence[str], texts: Sequence[str]) -> np.ndarray:
     Returns:
         bool ndarray of shape (len(texts), len(terms)).
     """
-    return _hits(terms, [_words(t) for t in texts])
+    return _hits([_words(t) for t in terms], [_words(t) for t in texts])
 
 
 # --------------------------------------------------------------------------- evidence
@@ -183,6 +196,26 @@ def _share(mask: np.ndarray) -> float:
     return float(mask.mean()) if len(mask) else float("nan")
 
 
+def _members(documents: pd.DataFrame) -> Callable[[int, int], np.ndarray]:
+    """``members(topic, level)``: bool ndarray (n_docs,), the topic's papers (docstring, "Fit")."""
+    topic_of = documents["topic"].to_numpy()
+    level_of = {c: documents[c].to_numpy() for c in documents.columns if c.startswith("level_")}
+
+    def members(topic: int, level: int) -> np.ndarray:
+        inside = topic_of == topic
+        column = level_of.get(f"level_{level}")
+        if column is not None and topic != -1:
+            # Ids are unique across levels, so only this level's column can hold it.
+            inside = inside | (column == topic)
+        return inside
+
+    return members
+
+
+def _number(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
 def label_evidence(
     topics: pd.DataFrame,
     documents: pd.DataFrame,
@@ -194,13 +227,16 @@ def label_evidence(
 
     Works on the tables of a run as written, or after
     :func:`landscape.labels.overrides.apply_labels` (then user and LLM labels are the ones
-    scored).
+    scored), for the topics of one level or of every level.
 
     Args:
         topics: One row per topic: ``topic``, ``label``, ``size``, ``terms``,
             ``ctfidf_terms``, ``representative_doc_ids`` (optionally
-            ``label_source``, ``auto_label``); shape (n_topics, >=6).
-        documents: ``doc_id``, ``topic``; shape (n_docs, >=2).
+            ``label_source``, ``auto_label``, and from a run with levels
+            ``level``, ``parent``, ``name``, ``name_coverage``,
+            ``name_distinctiveness``); shape (n_topics, >=6).
+        documents: ``doc_id``, ``topic`` (and ``level_0``, ``level_1``, ... for
+            topics of other levels than the topics level); shape (n_docs, >=2).
         corpus: ``doc_id``, ``title``, ``abstract``; every document of
             ``documents`` must be in it.
         n_titles: Representative titles per topic.
@@ -208,7 +244,10 @@ def label_evidence(
 
     Returns:
         A new table, one row per topic in the order of ``topics``; shape
-        (n_topics, 18): ``topic``, ``label``, ``label_source``, ``auto_label``,
+        (n_topics, 23): ``topic``, ``level`` (0 without levels), ``parent``
+        (-1 at level 0), ``label``, ``label_source``, ``auto_label``, ``name``
+        (the extractive name; the automatic label for a run before names),
+        ``name_coverage``, ``name_distinctiveness`` (NaN when unknown),
         ``size``, ``terms`` and ``ctfidf_terms`` (lists of ``{term, weight}``),
         ``representative_doc_ids``, ``representative_titles``, ``label_terms``
         (list of str), ``label_fit``, ``label_fit_all``, ``background_fit``,
@@ -234,20 +273,26 @@ def label_evidence(
             f"{len(absent)} document(s) of the run are not in the corpus "
             f"(first: doc_id {absent[0]!r}); was the run fitted on another corpus?"
         )
-    # Normalise every paper once; each topic then only looks up its terms.
-    docs = [_words(text_of[d]) for d in doc_ids]
-    doc_topics = documents["topic"].to_numpy()
+    records = topics.to_dict("records")
+    terms_of = [[] if int(r["topic"]) == -1 else label_terms(str(r["label"])) for r in records]
+    # Every paper is read once, for the terms of all labels together.
+    column_of: dict[tuple[str, ...], int] = {}
+    for terms in terms_of:
+        for term in terms:
+            column_of.setdefault(_words(term), len(column_of))
+    hits_all = _hits(list(column_of), [_words(text_of[d]) for d in doc_ids])
+    members = _members(documents)
 
     rows = []
-    for record in topics.to_dict("records"):
-        topic = int(record["topic"])
+    for record, terms in zip(records, terms_of, strict=True):
+        topic, level = int(record["topic"]), int(record.get("level", 0))
         label = str(record["label"])
-        terms = [] if topic == -1 else label_terms(label)
+        auto = str(record.get("auto_label", label))
         fit = {"label_fit": np.nan, "label_fit_all": np.nan}
         fit |= {"background_fit": np.nan, "background_fit_all": np.nan}
-        inside = doc_topics == topic
+        inside = members(topic, level)
         if terms:
-            hits = _hits(terms, docs)
+            hits = hits_all[:, [column_of[_words(t)] for t in terms]]
             any_hit, all_hit = hits.any(axis=1), hits.all(axis=1)
             fit = {
                 "label_fit": _share(any_hit[inside]),
@@ -261,12 +306,18 @@ def label_evidence(
             raise InputError(
                 f"topic {topic}: representative paper doc_id {unknown[0]!r} is not in the corpus"
             )
+        name = record.get("name")
         rows.append(
             {
                 "topic": topic,
+                "level": level,
+                "parent": int(record.get("parent", -1)),
                 "label": label,
                 "label_source": str(record.get("label_source", "auto")),
-                "auto_label": str(record.get("auto_label", label)),
+                "auto_label": auto,
+                "name": auto if name is None or name != name else str(name),  # NaN != NaN
+                "name_coverage": _number(record.get("name_coverage")),
+                "name_distinctiveness": _number(record.get("name_distinctiveness")),
                 "size": int(record["size"]),
                 "terms": term_records(record.get("terms"))[:n_terms],
                 "ctfidf_terms": term_records(record.get("ctfidf_terms"))[:n_terms],

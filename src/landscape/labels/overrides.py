@@ -1,8 +1,9 @@
 """User topic labels: renames read from a TOML file, applied over the automatic ones.
 
-A TOML file renames topics. A run's labels live in ``runs/NAME/labels.toml``
-(:data:`LABELS_FILE`; :func:`load_run_labels` reads it when present), or in a
-file given explicitly::
+A TOML file renames topics of any level by their run-wide ids (unique across
+levels, as in ``topics.parquet``). A run's labels live in
+``runs/NAME/labels.toml`` (:data:`LABELS_FILE`; :func:`load_run_labels` reads it
+when present), or in a file given explicitly::
 
     [labels]
     3 = "Graph neural networks"
@@ -283,15 +284,16 @@ def write_label_template(
 ) -> Path:
     """Write a commented ``labels.toml`` listing every topic, to edit by hand.
 
-    Each topic gets a comment with its size and top terms (weights in brackets)
-    and a commented ``id = "auto label"`` line; topics whose ``label_source`` is
-    ``"user"`` are written as active lines with their current label, so a
-    template written from labelled tables keeps the user's work. Reading the file
-    back gives exactly those active labels.
+    Each topic, level by level from the broadest when the table has levels,
+    gets a comment with its level and parent, size and top terms (weights in
+    brackets) and a commented ``id = "auto label"`` line; topics whose
+    ``label_source`` is ``"user"`` are written as active lines with their
+    current label, so a template written from labelled tables keeps the user's
+    work. Reading the file back gives exactly those active labels.
 
     Args:
         topics: One row per topic: ``topic``, ``label``, ``size``, ``terms``
-            (optionally ``auto_label``, ``label_source``).
+            (optionally ``auto_label``, ``label_source``, ``level``, ``parent``).
         path: Where to write (atomically); by convention ``runs/NAME/labels.toml``.
         n_terms: Terms listed per topic.
         overwrite: Replace an existing file (off, so that edits are never lost).
@@ -321,14 +323,19 @@ def write_label_template(
         "",
         "[labels]",
     ]
-    for record in topics.sort_values("topic").to_dict("records"):
+    order = ["level", "topic"] if "level" in topics.columns else ["topic"]
+    for record in topics.sort_values(order).to_dict("records"):
         topic = int(record["topic"])
         auto = str(record.get("auto_label", record["label"]))
         terms = ", ".join(
             f"{_comment(r['term'])} ({r['weight']:.2f})"
             for r in term_records(record.get("terms"))[:n_terms]
         )
-        lines += ["", f"# Topic {topic} · {int(record['size'])} papers"]
+        where = ""
+        if "level" in record:
+            parent = int(record.get("parent", -1))
+            where = f" · level {int(record['level'])}" + (f" (in {parent})" if parent >= 0 else "")
+        lines += ["", f"# Topic {topic}{where} · {int(record['size'])} papers"]
         if terms:
             lines.append(f"# terms: {terms}")
         if record.get("label_source") == "user":
