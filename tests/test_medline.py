@@ -70,6 +70,25 @@ def test_cut_off_last_record_is_dropped():
     assert "line 7" in records[1].problem
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_long_export_reads_the_same_all_through(newline):
+    # Megabytes of records, read a block of lines at a time; the last one is cut off.
+    n = 8000
+    text = "\n".join(record(i + 1, f"Paper {i}\n      wrapped") for i in range(n))
+    text += f"\nPMID- {n + 1}\nTI  - Cut\nAB  - {ABSTRACT[:50]}\n"
+    data = text.replace("\n", newline).encode()
+    data = data.replace(b"TI  - Paper 7001", b"TI  - Pap\xe9r 7001")
+    assert len(data) > 2_000_000
+    records, report = medline.parse(data, "p.nbib")
+    assert [r.line for r in records] == [1 + 7 * i for i in range(n + 1)]
+    codes = [r.problem_code for r in records]
+    assert codes == [None] * 7001 + ["invalid-encoding"] + [None] * (n - 7002) + ["truncated"]
+    assert "line 49010 is not valid utf-8 (byte 0xE9 at column 10)" in records[7001].problem
+    assert records[6999].title == "Paper 6999 wrapped" and records[6999].abstract == ABSTRACT
+    assert records[6999].meta["original"]["TI"] == ["Paper 6999", "wrapped"]
+    assert not report.skipped
+
+
 def test_damaged_records_are_dropped_with_reasons():
     text = (
         record(1, "Good one")

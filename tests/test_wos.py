@@ -84,6 +84,33 @@ def test_damaged_record_is_dropped_with_a_reason(damage, code, why):
     assert why in records[1].problem and records[1].line == 10
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_long_export_reads_the_same_all_through(newline):
+    # Megabytes of records: read a block of lines at a time, whose edges must not show.
+    n, bad = 6000, 4321
+    body = "".join(
+        f"PT J\nTI Paper number {i} about\n   wrapped titles\nAB {ABSTRACT}\n   {OTHER_ABSTRACT}"
+        f"\nUT WOS:{i}\nER\n\n"
+        for i in range(n)
+    )
+    data = (HEAD + body + "EF\n").replace("\n", newline).encode()
+    data = data.replace(f"number {bad} about".encode(), b"number %d ab\xffout" % bad)
+    assert len(data) > 3_000_000
+    records, report = wos.parse(data, "savedrecs.txt")
+    assert [r.line for r in records] == [3 + 8 * i for i in range(n)]
+    assert [r.problem_code for r in records] == [None] * bad + ["invalid-encoding"] + [None] * (
+        n - bad - 1
+    )
+    line = 3 + 8 * bad + 1
+    assert f"line {line} is not valid utf-8 (byte 0xFF at column 24)" in records[bad].problem
+    assert all(
+        r.title == f"Paper number {i} about wrapped titles" for i, r in enumerate(records[:bad])
+    )
+    assert all(r.abstract == f"{ABSTRACT} {OTHER_ABSTRACT}" for r in records)
+    assert records[-1].meta["original"]["UT"] == [f"WOS:{n - 1}"]
+    assert [s[0] for s in report.skipped] == [1, 2, 3 + 8 * n] and not report.warnings
+
+
 def test_tag_lines_outside_a_record_are_reported():
     text = HEAD + GOOD + f"\nPx J\nTI Lost its PT\nAB {ABSTRACT}\nER\n"
     records, report = wos.parse(text.encode(), "savedrecs.txt")

@@ -31,7 +31,7 @@ from landscape.errors import InputError
 from landscape.ingest.formats.base import FileReport, RawRecord
 from landscape.ingest.formats.decoding import TEXT_BREAK_RE
 from landscape.ingest.formats.options import FormatOptions
-from landscape.ingest.formats.tagged import Line, Record, Syntax, raw_record, read_items, settle
+from landscape.ingest.formats.tagged import Line, Record, Syntax, iter_items, raw_record, settle
 from landscape.ingest.formats.text import compact, name_first_last, normalise_doi, to_year
 
 NAME = "medline"
@@ -179,18 +179,21 @@ def parse(
         records.append(_record(current, source, problem, code))
         current, orphan = None, False
 
-    items = read_items(data, source, opts.encoding, SYNTAX)
+    items = iter_items(data, source, opts.encoding, SYNTAX)
     # The empty "line" after the file's last line break ends no record: a file cut
-    # right after a line of an abstract must still look cut.
-    if items and isinstance(items[-1][0], Line) and not items[-1][0].text:
-        items.pop()
+    # right after a line of an abstract must still look cut. So a blank line is
+    # acted on only once another item follows it.
+    blank = False
     for item, bad in items:
+        if blank and current is not None:
+            close(None)
+        blank = False
         if isinstance(item, Line):
-            if current is not None and not item.text:
-                close(None)
+            if not item.text:
+                blank = True
             elif current is not None:
                 current.add(item, bad)
-            elif item.text:
+            else:
                 why = f"line {item.line} is not valid text" if bad else "text outside any record"
                 report.skipped.append((item.line, item.text[:80], why))
             continue

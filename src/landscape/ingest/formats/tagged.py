@@ -12,13 +12,30 @@ and bad bytes, and it says whether a record read is sound enough to keep.
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from landscape.errors import InputError
 from landscape.ingest.formats.base import RawRecord
-from landscape.ingest.formats.decoding import decode_lines
+from landscape.ingest.formats.decoding import (
+    BOM_UTF8,
+    LINE_BREAK_RE,
+    TEXT_BREAK_RE,
+    check_codec,
+    iter_decoded_lines,
+)
+
+# Encodings in which a line break is always the byte it is in ASCII and no other
+# byte sequence decodes to one, so that decoding a run of whole lines at once gives
+# the text of each line exactly as decoding the lines one by one does.
+_BLOCK_CODECS = frozenset({"utf-8", "ascii", "iso8859-1", "cp1252"})
+_BLOCK = 1 << 20  # bytes decoded at once
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -35,9 +52,13 @@ class Syntax:
     continuation: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Field:
-    """One tagged field: its tag, the line of its tag and its value lines."""
+    """One tagged field: its tag, the line of its tag and its value lines.
+
+    The value lines are stripped of surrounding whitespace (as :func:`iter_items`
+    reads them); the first is ``""`` for a tag line without a value.
+    """
 
     tag: str
     line: int
@@ -45,10 +66,11 @@ class Field:
 
     def text(self) -> str:
         """The value lines joined with spaces (a title or abstract that wraps)."""
-        return " ".join(v.strip() for v in self.values if v.strip())
+        values = self.values
+        return values[0] if len(values) == 1 else " ".join(filter(None, values))
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """A line that is not part of a field: blank, or stray (``text`` set)."""
 
@@ -56,7 +78,7 @@ class Line:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """The lines of one record while it is read.
 
@@ -73,6 +95,12 @@ class Record:
     stray: list[Line] = field(default_factory=list)
     bad_bytes: str | None = None
     last: int = 0
+    # The first field of each tag, kept as fields are added (for get and text).
+    _first: dict[str, Field] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for f in reversed(self.fields):
+            self._first[f.tag] = f
 
     @classmethod
     def start(cls, first: Field, bad: str | None) -> Record:
@@ -83,6 +111,7 @@ class Record:
         """Add the next field of the record, or a stray line inside it."""
         if isinstance(item, Field):
             self.fields.append(item)
+            self._first.setdefault(item.tag, item)
             self.last = item.line + len(item.values) - 1
         else:
             self.stray.append(item)
@@ -91,11 +120,11 @@ class Record:
 
     def get(self, tag: str) -> Field | None:
         """The first field with ``tag``."""
-        return next((f for f in self.fields if f.tag == tag), None)
+        return self._first.get(tag)
 
     def text(self, tag: str) -> str | None:
         """The text of the first field with ``tag``, or ``None`` when empty or absent."""
-        found = self.get(tag)
+        found = self._first.get(tag)
         return (found.text() or None) if found else None
 
     def all(self, tag: str) -> list[Field]:
@@ -106,14 +135,26 @@ class Record:
         """The fields as ``{tag: [value lines]}``, for audit (JSON-serialisable)."""
         out: dict[str, list[str]] = {}
         for f in self.fields:
-            out.setdefault(f.tag, []).extend(v.strip() for v in f.values)
+            # The field's own list (it is read, never changed, once the record is
+            # read); a repeated tag gets a new list, so no field's list changes.
+            out[f.tag] = out[f.tag] + f.values if f.tag in out else f.values
         return out
 
 
 def read_items(
     data: bytes, source: str, encoding: str, syntax: Syntax
 ) -> list[tuple[Field | Line, str | None]]:
+    """All of :func:`iter_items` as a list."""
+    return list(iter_items(data, source, encoding, syntax))
+
+
+def iter_items(
+    data: bytes, source: str, encoding: str, syntax: Syntax
+) -> Iterator[tuple[Field | Line, str | None]]:
     """Group the lines of a file into fields, blank lines and stray lines.
+
+    The file is decoded and grouped a block of lines at a time, so that only the
+    items not yet consumed are held besides ``data``.
 
     Args:
         data: The file's (decompressed) bytes.
@@ -127,24 +168,119 @@ def read_items(
         ``bad_bytes`` names an undecodable byte of the item's lines.
 
     Raises:
-        InputError: The file is empty or ``encoding`` is unknown.
+        InputError: The file is empty or ``encoding`` is unknown (raised here, not
+            when the items are read).
     """
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise InputError(f"{source}: file is empty; nothing to read")
-    items: list[tuple[Field | Line, str | None]] = []
-    for no, raw, problem in decode_lines(data, source, encoding):
-        text = raw.rstrip()
-        last = items[-1] if items else None
-        if not text.strip():
-            items.append((Line(no, ""), problem))
-        elif text.startswith(syntax.continuation) and last and isinstance(last[0], Field):
-            last[0].values.append(text.strip())
-            items[-1] = (last[0], last[1] or problem)
-        elif match := syntax.tag.match(text):
-            items.append((Field(match.group(1), no, [match.group(2) or ""]), problem))
+    return _group(_line_blocks(data, source, encoding), syntax)
+
+
+def _line_blocks(
+    data: bytes, source: str, encoding: str
+) -> Iterator[tuple[list[str], list[str | None] | None]]:
+    """The decoded lines of ``data`` in blocks: ``(lines, problems)``.
+
+    The lines, numbered from 1 across blocks, are those of
+    :func:`~landscape.ingest.formats.decoding.iter_decoded_lines` (the same
+    text, the same problem for a line with a bad byte); ``problems`` is ``None``
+    for a block without one. Checks ``encoding`` before it returns.
+    """
+    if data[:2] in _UTF16_BOMS:  # transcoded to UTF-8 whatever ``encoding`` says
+        return _generic_blocks(data, source, encoding)
+    check_codec(source, encoding)
+    if codecs.lookup(encoding).name not in _BLOCK_CODECS:
+        return _generic_blocks(data, source, encoding)
+    return _fast_blocks(data[3:] if data.startswith(BOM_UTF8) else data, encoding)
+
+
+def _generic_blocks(
+    data: bytes, source: str, encoding: str
+) -> Iterator[tuple[list[str], list[str | None] | None]]:
+    lines: list[str] = []
+    problems: list[str | None] = []
+    for _, text, problem in iter_decoded_lines(io.BytesIO(data), source, encoding):
+        lines.append(text)
+        problems.append(problem)
+        if len(lines) >= 4096:
+            yield lines, problems
+            lines, problems = [], []
+    yield lines, problems
+
+
+def _fast_blocks(data: bytes, encoding: str) -> Iterator[tuple[list[str], list[str | None] | None]]:
+    # Blocks end right after a "\n", so no line break is cut (a "\r\n" included).
+    size = len(data)
+    pos = no = 0
+    while True:
+        end = data.find(b"\n", pos + _BLOCK)
+        end = size if end < 0 else end + 1
+        chunk = data[pos:end]
+        try:
+            text = chunk.decode(encoding)
+        except UnicodeDecodeError:
+            lines, problems = _decode_each(chunk, encoding, no)
         else:
-            items.append((Line(no, text.strip()), problem))
-    return items
+            lines = TEXT_BREAK_RE.split(text) if "\r" in text else text.split("\n")
+            problems = None
+        if end < size:
+            lines.pop()  # the empty text after the block's last line break
+            if problems is not None:
+                problems.pop()
+            yield lines, problems
+            no += len(lines)
+            pos = end
+        else:
+            yield lines, problems
+            return
+
+
+def _decode_each(chunk: bytes, encoding: str, before: int) -> tuple[list[str], list[str | None]]:
+    """The lines of ``chunk`` decoded one by one (``before`` lines precede it)."""
+    lines: list[str] = []
+    problems: list[str | None] = []
+    for no, raw in enumerate(LINE_BREAK_RE.split(chunk), start=before + 1):
+        try:
+            lines.append(raw.decode(encoding))
+            problems.append(None)
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start : exc.start + 1].hex().upper()
+            why = f"line {no} is not valid {encoding} (byte 0x{bad} at column {exc.start + 1})"
+            lines.append(raw.decode(encoding, errors="replace"))
+            problems.append(why)
+    return lines, problems
+
+
+def _group(
+    blocks: Iterable[tuple[list[str], list[str | None] | None]], syntax: Syntax
+) -> Iterator[tuple[Field | Line, str | None]]:
+    """The items of :func:`iter_items` from blocks of decoded lines."""
+    match = syntax.tag.match
+    continuation = syntax.continuation
+    no = 0
+    current: Field | None = None  # the field read last, while continuation lines may follow
+    current_bad: str | None = None
+    for lines, problems in blocks:
+        for text, bad in zip(lines, problems or repeat(None, len(lines)), strict=True):
+            no += 1
+            text = text.rstrip()
+            if current is not None:
+                if text.startswith(continuation):  # (a blank line is "" by now)
+                    current.values.append(text.lstrip())
+                    current_bad = current_bad or bad
+                    continue
+                yield current, current_bad
+                current = None
+            if not text:
+                yield Line(no, ""), bad
+            elif found := match(text):
+                value = found.group(2)
+                current = Field(found.group(1), no, [value.lstrip() if value else ""])
+                current_bad = bad
+            else:
+                yield Line(no, text.lstrip()), bad
+    if current is not None:
+        yield current, current_bad
 
 
 def judge(

@@ -37,8 +37,8 @@ from landscape.ingest.formats.tagged import (
     Line,
     Record,
     Syntax,
+    iter_items,
     raw_record,
-    read_items,
     settle,
 )
 from landscape.ingest.formats.text import (
@@ -54,6 +54,7 @@ SYNTAX = Syntax(re.compile(r"^([A-Z][A-Z0-9])(?: (.*))?$"), "   ")
 _HEADER_RE = re.compile(r"^FN (?:Clarivate Analytics |Thomson Reuters |Clarivate )?Web of Science")
 _ONCE = ("PT", "TI", "AB", "PY", "UT", "SO", "DI")
 _FILE_TAGS = ("FN", "VR", "EF")
+_BOUNDS = frozenset(("PT", "ER", *_FILE_TAGS))  # tags that start, end or interrupt a record
 
 
 def sniff(data: bytes, name: str) -> bool:
@@ -92,9 +93,11 @@ def _authors(record: Record) -> list[str]:
 
 def _keywords(record: Record) -> list[str]:
     out: list[str] = []
+    seen: set[str] = set()
     for tag in ("DE", "ID"):
         for value in split_list(record.text(tag) or ""):
-            if value.lower() not in {k.lower() for k in out}:
+            if value.lower() not in seen:
+                seen.add(value.lower())
                 out.append(value)
     return out
 
@@ -163,7 +166,10 @@ def parse(
         records.append(_record(current, source, problem, code))
         current, orphan = None, False
 
-    for item, bad in read_items(data, source, opts.encoding, SYNTAX):
+    for item, bad in iter_items(data, source, opts.encoding, SYNTAX):
+        if current is not None and type(item) is Field and item.tag not in _BOUNDS:
+            current.add(item, bad)  # the common case: the next field of the record
+            continue
         if isinstance(item, Line):
             if current is not None and item.text:
                 current.add(item, bad)
