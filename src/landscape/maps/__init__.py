@@ -4,6 +4,11 @@ One function per figure; each takes the artifacts of a run (see
 :mod:`landscape.fit.pipeline`) and returns a new :class:`plotly.graph_objects.Figure`:
 
 - :func:`document_map`: the 2-D projection, one WebGL trace per topic.
+- :func:`static_map`: the 2-D projection for papers and slides, theme names
+  placed without overlap.
+- :func:`label_candidates`: an anchor, extent and rank for every topic's name;
+  :func:`place_labels`: text boxes placed near their anchors without overlap;
+  :func:`theme_colors`: a hue per theme, shades of it for the topics below.
 - :func:`topic_sizes`: topic sizes with their top terms.
 - :func:`topic_hierarchy`: the topic dendrogram, built from the hierarchy table.
 - :func:`topic_similarity`: a topic x topic similarity heatmap
@@ -28,7 +33,9 @@ Figure titles passed by the caller are trusted markup and are not escaped.
 from landscape.maps.compare import source_comparison, topics_over_time
 from landscape.maps.contrast import distinctive_terms_chart, enrichment_heatmap
 from landscape.maps.document_map import document_map
-from landscape.maps.style import OTHER_COLOR, OUTLIER_COLOR, escape, palette
+from landscape.maps.labels import label_candidates, place_labels
+from landscape.maps.static_map import static_map
+from landscape.maps.style import OTHER_COLOR, OUTLIER_COLOR, escape, palette, theme_colors
 from landscape.maps.topic_figures import (
     topic_hierarchy,
     topic_similarity,
@@ -45,8 +52,12 @@ __all__ = [
     "document_map",
     "enrichment_heatmap",
     "escape",
+    "label_candidates",
     "palette",
+    "place_labels",
     "source_comparison",
+    "static_map",
+    "theme_colors",
     "theme_trends_figure",
     "topic_hierarchy",
     "topic_similarity",

@@ -241,6 +241,160 @@ def topic_colors(topic_ids: Iterable[int]) -> dict[int, str]:
     return colors
 
 
+#: OKLab <- LMS^(1/3) and LMS <- linear sRGB (Ottosson 2020).
+_OKLAB_M2 = np.array(
+    [
+        [0.2104542553, 0.7936177850, -0.0040720468],
+        [1.9779984951, -2.4285922050, 0.4505937099],
+        [0.0259040371, 0.7827717662, -0.8086757660],
+    ]
+)
+_OKLAB_M1 = np.array(
+    [
+        [0.4122214708, 0.5363325363, 0.0514459929],
+        [0.2119034982, 0.6806995451, 0.1073969566],
+        [0.0883024619, 0.2817188376, 0.6299787005],
+    ]
+)
+#: OKLCH lightness of the themes: hue neighbours alternate between the two, so
+#: 30 themes stay >= 15 delta E apart, where one lightness gives 8.
+_THEME_LIGHTNESS = (0.56, 0.71)
+_THEME_CHROMA = 0.17
+_THEME_HUE0 = 30.0
+#: Lightness spread of the shades of a theme's children (halved at each deeper level).
+_SHADE_SPREAD = 0.13
+_SHADE_RANGE = (0.36, 0.82)
+
+
+def _oklch_linear(light: np.ndarray, chroma: np.ndarray, hue: np.ndarray) -> np.ndarray:
+    """Linear sRGB of OKLCH colours (hue in degrees), shape (n, 3), not clipped."""
+    rad = np.radians(hue)
+    lab = np.stack([light, chroma * np.cos(rad), chroma * np.sin(rad)], axis=-1)
+    lms = (lab @ np.linalg.inv(_OKLAB_M2).T) ** 3
+    return lms @ np.linalg.inv(_OKLAB_M1).T
+
+
+def _in_gamut_chroma(light: np.ndarray, hue: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """The largest chroma <= ``cap`` at which each (lightness, hue) is in sRGB, shape (n,)."""
+    lo, hi = np.zeros_like(cap), cap.astype(float)
+    fits = np.all(np.abs(_oklch_linear(light, hi, hue) - 0.5) <= 0.5, axis=-1)
+    for _ in range(25):  # bisection to ~1e-8 chroma
+        mid = (lo + hi) / 2
+        ok = np.all(np.abs(_oklch_linear(light, mid, hue) - 0.5) <= 0.5, axis=-1)
+        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    return np.where(fits, cap, lo)
+
+
+def _oklch_hex(light: Sequence[float], chroma: Sequence[float], hue: Sequence[float]) -> list[str]:
+    """``#RRGGBB`` of OKLCH colours, chroma reduced (hue and lightness kept) into sRGB."""
+    light_a, hue_a = np.asarray(light, float), np.asarray(hue, float)
+    chroma_a = _in_gamut_chroma(light_a, hue_a, np.asarray(chroma, float))
+    linear = np.clip(_oklch_linear(light_a, chroma_a, hue_a), 0.0, 1.0)
+    rgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return [_rgb_to_hex(c) for c in rgb]
+
+
+def oklch(color: str) -> tuple[float, float, float]:
+    """OKLCH of a ``#RRGGBB`` colour: lightness in [0, 1], chroma, hue in degrees [0, 360)."""
+    rgb = np.array(_hex_to_rgb(color))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    light, a, b = np.cbrt(_OKLAB_M1 @ linear) @ _OKLAB_M2.T
+    return float(light), float(math.hypot(a, b)), float(math.degrees(math.atan2(b, a)) % 360)
+
+
+def with_lightness(color: str, lightness: float) -> str:
+    """``color`` at another OKLCH lightness in [0, 1], hue kept (chroma reduced into sRGB).
+
+    Used for text in a topic's colour: a dark shade reads on white, the hue ties it
+    to the points.
+    """
+    _, chroma, hue = oklch(color)
+    return _oklch_hex([lightness], [chroma], [hue])[0]
+
+
+def delta_e(first: str, second: str) -> float:
+    """CIE76 colour difference of two ``#RRGGBB`` colours (about 2.3 is just noticeable)."""
+    lab = _lab(np.array([_hex_to_rgb(first), _hex_to_rgb(second)]))
+    return float(np.linalg.norm(lab[0] - lab[1]))
+
+
+def _by_size(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows ordered by size, largest first, then by topic id (deterministic)."""
+    if "size" not in rows.columns:
+        return rows.sort_values("topic", kind="stable")
+    return rows.sort_values(["size", "topic"], ascending=[False, True], kind="stable")
+
+
+def _shade_offsets(rank: np.ndarray, count: np.ndarray, spread: float) -> np.ndarray:
+    """Lightness offset of the ``rank``-th largest of ``count`` siblings, shape (n,).
+
+    Siblings spread evenly over ``[-spread, spread]``; the largest takes the
+    offset nearest 0 (its parent's shade), the next ones go outwards.
+    """
+    out = np.zeros(len(rank))
+    for k in np.unique(count):
+        if k > 1:
+            steps = np.linspace(-spread, spread, int(k))
+            steps = steps[np.argsort(np.abs(steps), kind="stable")]
+            out[count == k] = steps[rank[count == k]]
+    return out
+
+
+def theme_colors(topics: pd.DataFrame) -> dict[int, str]:
+    """A colour for every topic at every level: a hue per theme, shades of it below.
+
+    Themes (level 0) get hues evenly spaced around the OKLCH circle, in order of
+    size (largest first), and hue neighbours alternate between two lightnesses,
+    so that up to 30 themes stay at least ~15 CIE76 delta E apart. A topic below
+    keeps its theme's hue and takes a lighter or darker shade of its parent's
+    colour (children spread evenly around the parent's lightness, the largest
+    child nearest it; the spread halves at each deeper level). Outliers (-1) are
+    :data:`OUTLIER_COLOR`.
+
+    Args:
+        topics: One row per topic at every level: ``topic``, ``level`` (0 =
+            themes), ``parent`` (-1 at level 0), and optionally ``size``. Without
+            ``level``/``parent`` (a run made before levels) every topic is a theme.
+
+    Returns:
+        ``{topic id: "#RRGGBB"}`` for every topic of ``topics`` and for -1.
+    """
+    rows = topics.copy()
+    if "level" not in rows.columns or "parent" not in rows.columns:
+        rows = rows.assign(level=0, parent=-1)
+    rows = rows[rows["topic"] >= 0]
+    themes = _by_size(rows[rows["level"] == rows["level"].min()]) if len(rows) else rows
+    n = len(themes)
+    slot = np.arange(n)
+    hue = (_THEME_HUE0 + 360.0 * slot / max(n, 1)) % 360
+    light = np.array([_THEME_LIGHTNESS[i % 2] for i in slot])
+    if n > 3 and n % 2:  # the last and first slots are hue neighbours: split the difference
+        light[-1] = sum(_THEME_LIGHTNESS) / 2
+    chroma = _in_gamut_chroma(light, hue, np.full(n, _THEME_CHROMA))
+    lch = {
+        int(t): (lt, c, h) for t, lt, c, h in zip(themes["topic"], light, chroma, hue, strict=True)
+    }
+    children = rows[rows["level"] > rows["level"].min()] if len(rows) else rows
+    for depth, (_, level_rows) in enumerate(children.groupby("level", sort=True), start=1):
+        # A parent missing from the table leaves its children to the fallback below.
+        kids = _by_size(level_rows[level_rows["parent"].isin(list(lch))])
+        kids = kids.sort_values("parent", kind="stable")  # by parent, by size within
+        rank = kids.groupby("parent").cumcount().to_numpy()
+        count = kids.groupby("parent")["topic"].transform("size").to_numpy()
+        offsets = _shade_offsets(rank, count, _SHADE_SPREAD / 2 ** (depth - 1))
+        for topic, parent, offset in zip(kids["topic"], kids["parent"], offsets, strict=True):
+            p_light, p_chroma, p_hue = lch[int(parent)]
+            lch[int(topic)] = (float(np.clip(p_light + offset, *_SHADE_RANGE)), p_chroma, p_hue)
+    ids = list(lch)
+    hexes = _oklch_hex(*np.array(list(lch.values())).T) if ids else []
+    colors = dict(zip(ids, hexes, strict=True))
+    # Topics whose parent chain does not reach a theme: a colour of their own.
+    orphans = [int(t) for t in rows["topic"] if int(t) not in colors]
+    colors.update(zip(orphans, palette(len(orphans)), strict=True))
+    colors[-1] = OUTLIER_COLOR
+    return colors
+
+
 # --------------------------------------------------------------------------- layout
 
 

@@ -6,7 +6,9 @@ reads the artifacts of a fitted run and the corpus, and writes into ``reports/``
 - ``NN-name.html``: every notebook of ``notebooks/``, executed with papermill on
   this run and rendered to one self-contained HTML file each;
 - ``map.html``: the document map alone, with search and a side panel;
-- ``figures/NAME.png`` and ``.svg``: every figure, at print size;
+- ``figures/NAME.png`` and ``.svg``: every figure, at print size, and
+  ``figures/map.png``, ``.svg``, ``.pdf``: the static map for papers and slides
+  (:func:`landscape.maps.static_map`; the PNG is the README's picture);
 - ``index.html``: links to all of them, with a summary of the corpus and the run.
 """
 
@@ -26,6 +28,11 @@ from landscape.runs import Run, load_run
 
 log = logging.getLogger(__name__)
 
+#: The static map: drawn for 1400 x 1000 px (its names are placed in pixels),
+#: exported as a 1400 px wide PNG and as SVG and PDF for print.
+MAP_STEM, MAP_FORMATS = "map", ("png", "svg", "pdf")
+MAP_WIDTH, MAP_HEIGHT = 1400, 1000
+
 
 def run_figures(art: Run, cache_dir: str | os.PathLike[str] | None) -> dict[str, go.Figure]:
     """Every figure of a run, by file stem.
@@ -41,6 +48,7 @@ def run_figures(art: Run, cache_dir: str | os.PathLike[str] | None) -> dict[str,
         "topic_sizes": maps.topic_sizes(topics),
         "topic_hierarchy": maps.topic_hierarchy(art.hierarchy, art.all_topics),
         "source_comparison": maps.source_comparison(docs, corpus),
+        MAP_STEM: maps.static_map(docs, art.all_topics, width=MAP_WIDTH, height=MAP_HEIGHT),
     }
     date_col = next((c for c in ("date", "year") if c in corpus and corpus[c].notna().any()), None)
     if date_col is not None:
@@ -74,7 +82,7 @@ def build_report(
         interim_dir: Folder of the embedding cache.
         raw_dir: Source folder (a parameter of the notebooks that declare it).
         notebook_dir: Notebooks to execute and render; ``None`` skips them.
-        static: Also write PNG and SVG figures to ``out_dir/figures``.
+        static: Also write PNG and SVG figures (and the map as PDF) to ``out_dir/figures``.
         labels_file: User labels (TOML); default ``run_dir/labels.toml`` when present.
 
     Returns:
@@ -83,7 +91,7 @@ def build_report(
     """
     from landscape.report.notebooks import notebook_parameters, render_notebooks, write_index
     from landscape.report.standalone import write_map_html
-    from landscape.report.static import write_static_figures
+    from landscape.report.static import PrintSize, write_static_figures
 
     run = Path(run_dir)
     out = Path(out_dir)
@@ -107,7 +115,12 @@ def build_report(
     if static:
         figures = run_figures(art, Path(interim_dir) / "embeddings")
         try:
-            done["figures"] = write_static_figures(figures, out / "figures")
+            done["figures"] = write_static_figures(
+                figures,
+                out / "figures",
+                formats_of={MAP_STEM: MAP_FORMATS},
+                sizes={MAP_STEM: PrintSize(MAP_WIDTH, MAP_HEIGHT, scale=1)},
+            )
         except LandscapeError as exc:
             warnings.append(f"static figures skipped: {exc}")
     summary_path = Path(processed_dir) / "ingest_report.json"

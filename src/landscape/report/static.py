@@ -1,4 +1,4 @@
-"""Static copies of the figures (PNG and SVG) for papers and slides.
+"""Static copies of the figures (PNG, SVG and, where asked, PDF) for papers and slides.
 
 plotly exports images through kaleido, which drives a Chrome-family browser.
 Kaleido's own Chrome download does not work offline, so the system Chromium is
@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -19,6 +20,21 @@ from landscape.errors import LandscapeError
 
 #: Size of exported figures in CSS pixels; ``scale`` multiplies it for PNG.
 PRINT_WIDTH, PRINT_HEIGHT, PNG_SCALE = 1200, 800, 2
+
+
+@dataclass(frozen=True)
+class PrintSize:
+    """Export size of one figure.
+
+    Attributes:
+        width: Width in CSS pixels (also the layout width the figure is drawn at).
+        height: Height in CSS pixels.
+        scale: PNG pixels per CSS pixel (SVG and PDF are vectors).
+    """
+
+    width: int = PRINT_WIDTH
+    height: int = PRINT_HEIGHT
+    scale: float = PNG_SCALE
 
 
 def find_browser() -> str | None:
@@ -37,6 +53,9 @@ def write_static_figures(
     figures: Mapping[str, go.Figure],
     out_dir: str | os.PathLike[str],
     formats: Sequence[str] = ("png", "svg"),
+    *,
+    formats_of: Mapping[str, Sequence[str]] | None = None,
+    sizes: Mapping[str, PrintSize] | None = None,
 ) -> list[Path]:
     """Write every figure in every format into ``out_dir`` as ``NAME.FORMAT``.
 
@@ -46,7 +65,10 @@ def write_static_figures(
     Args:
         figures: ``{file stem: figure}``; stems must be plain file names.
         out_dir: Folder for the images (``reports/figures``).
-        formats: Image formats understood by kaleido.
+        formats: Image formats understood by kaleido (png, svg, pdf, ...).
+        formats_of: ``{stem: formats}`` for figures that need others than ``formats``.
+        sizes: ``{stem: size}`` for figures drawn for a size of their own (the
+            static map places its names in pixels); others get :class:`PrintSize`.
 
     Returns:
         The paths written.
@@ -67,15 +89,26 @@ def write_static_figures(
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory(dir=out) as tmp:
-        figs, paths = [], []
+        figs, paths, scales, widths, heights = [], [], [], [], []
         for stem, fig in figures.items():
             if Path(stem).name != stem or stem in {"", ".", ".."}:
                 raise ValueError(f"figure name {stem!r} must be a plain file name")
-            for fmt in formats:
-                sized = go.Figure(fig).update_layout(width=PRINT_WIDTH, height=PRINT_HEIGHT)
+            size = (sizes or {}).get(stem, PrintSize())
+            for fmt in (formats_of or {}).get(stem, formats):
+                sized = go.Figure(fig).update_layout(width=size.width, height=size.height)
                 figs.append(sized)
                 paths.append(Path(tmp) / f"{stem}.{fmt}")
-        pio.write_images(figs, paths, scale=PNG_SCALE)
+                scales.append(size.scale)
+                widths.append(size.width)
+                heights.append(size.height)
+        # Sizes are passed explicitly: write_images ignores the layout's own size
+        # and would draw every figure at its 700 x 500 default.
+        pio.write_images(figs, paths, scale=scales, width=widths, height=heights)
+        # Kaleido can skip an image without raising (a PDF too large to print):
+        # check them all before any is moved, so nothing half-done is left.
+        missing = [p.name for p in paths if not p.is_file() or p.stat().st_size == 0]
+        if missing:
+            raise LandscapeError(f"kaleido wrote no image for {', '.join(missing)}")
         for path in paths:
             final = out / path.name
             os.replace(path, final)
