@@ -84,7 +84,7 @@ def main() -> None:
     ari = {k: pairwise_ari([r.labels[k] for r in runs])["mean"] for k in range(depth)}
     result = {
         "machine": machine.facts(),
-        "note": "measured while the CI suite ran on the same 2 cores: times are not comparable",
+        "note": "times measured while other work ran on the same 2 cores: not comparable",
         "sample": args.sample,
         "description": description,
         "seconds": {"median": float(np.median(times)), "min": min(times), "max": max(times)},

@@ -40,8 +40,10 @@ GENERIC_WORDS = frozenset(
     efficient element elements example examples experience explanation factor factors
     feature features finding findings form forms goal goals impact implementation
     importance information insight insights issue issues kind knowledge level levels
-    limitation limitations log number numbers objective observation observations order
-    outcome outcomes part parts practice practical practices procedure procedures
+    limitation limitations log model models number numbers objective observation
+    observations order
+    outcome outcomes parameter parameters part parts practice practical practices
+    procedure procedures
     process processes product property properties purpose quality quantity question
     questions range rate rates real-world requirement requirements research resource
     resources role scenario scenarios scheme schemes setting settings situation size
