@@ -1,18 +1,27 @@
-"""Size and first-render time of a 100,000-point standalone map, plus the README screenshot.
+"""Size, first render and zoom redraw of the standalone map at 100,000 and 1,000,000 points.
 
-- Builds a map of ``--n`` papers (default 100,000) from the titles and abstracts of
-  ../shared/corpora/arxiv_dev_labelled.parquet (synthetic text when it is absent),
-  with random 2-D points and 40 topics, writes it with
-  landscape.report.standalone.write_map_html and reports file size, write time,
-  time to first render in headless Chromium (until Plotly.newPlot resolved, i.e.
-  after the first plotly_afterplot) and one search round trip; each timed
-  ``--repeats`` times (at least 3), as median [min-max], with the machine's facts.
-- If a fitted run exists (``--run``, default runs/default), writes its map and saves a
-  PNG screenshot of the page to docs/map.png (the README hero image).
+- The layout is real: a run fitted on the 20,000 arXiv abstracts of the tuning and
+  report samples of benchmarks/samples.py (their embeddings are in the cache the
+  levels benchmark fills; three levels of topics, with their names), fitted once
+  and kept in data/interim/map_bench/. Embedding 100,000 abstracts takes about an
+  hour on 2 CPUs, so the 100,000 and 1,000,000-point maps are synthesised from it:
+  each real point is copied N/20,000 times, jittered by a third of the distance to
+  its 5th nearest neighbour, keeping its topic at every level. Titles, abstracts
+  and years are N arXiv papers (repeated past 100,877), sources their arXiv group.
+- For each size: file size, write time, first render (navigation to the first
+  frame drawn), the page ready (wall), a zoom step (Plotly.relayout to a view
+  twice as close, around the densest area, until the names are placed and a frame
+  is painted; four steps from 1x to 16x and back out, each one cell value), a pan
+  step, a search round trip, and the JS heap. Timed cells: median [min-max] of
+  --repeats page loads (at least 3) with the load of the machine meanwhile.
+- Screenshots at the initial view, 4x and 16x (--shots), and with --png a
+  screenshot of runs/default's page (the README picture is the static map that
+  `make report` writes, reports/figures/map.png, not this screenshot).
 
 Needs /usr/bin/chromium (apt-get install -y chromium) and pip install playwright.
 
-Usage: python benchmarks/map_render.py [--n 100000] [--run runs/default] [--png docs/map.png]
+Usage: python benchmarks/map_render.py [--sizes 100000,1000000] [--repeats 3]
+       [--shots benchmarks/results/map_shots] [--png /tmp/map-page.png]
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from landscape.report.standalone import write_map_html
 
 ROOT = Path(__file__).resolve().parents[1]
 ARXIV = ROOT.parent / "shared" / "corpora" / "arxiv_dev_labelled.parquet"
+LAYOUT = ROOT / "data" / "interim" / "map_bench"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -44,40 +54,63 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: Zoom factors of the zoom steps, in order (each step halves or doubles the span).
+ZOOM_STEPS = [2, 4, 8, 16, 8, 4]
 
 
-def synthetic_run(n: int, seed: int = 0):
+def real_layout(folder: Path = LAYOUT) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(documents, topics)`` of a run fitted on 20,000 arXiv papers (fitted once, then read)."""
+    if not (folder / "documents.parquet").exists():
+        from samples import tune_and_report
+
+        from landscape.embed import corpus_texts, embed_texts
+        from landscape.fit.pipeline import fit
+
+        tune, report, _ = tune_and_report(10_000, 10_000)
+        corpus = pd.concat([tune, report], ignore_index=True)
+        corpus["doc_id"] = corpus["arxiv_id"].astype(str)
+        vectors, _ = embed_texts(corpus_texts(corpus), cache_dir=ROOT / "data/interim/embeddings")
+        result = fit(corpus, embeddings=vectors)
+        folder.mkdir(parents=True, exist_ok=True)
+        result.documents.to_parquet(folder / "documents.parquet")
+        result.all_topics.to_parquet(folder / "topics.parquet")
+    return pd.read_parquet(folder / "documents.parquet"), pd.read_parquet(folder / "topics.parquet")
+
+
+def synthesise(documents: pd.DataFrame, n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(documents, corpus)`` of ``n`` papers on the real layout (see the module doc)."""
+    from sklearn.neighbors import NearestNeighbors
+
     rng = np.random.default_rng(seed)
-    if ARXIV.exists():
-        text = pd.read_parquet(ARXIV, columns=["title", "abstract"])
-        text = text.sample(n, replace=len(text) < n, random_state=seed).reset_index(drop=True)
-        titles, abstracts = text["title"].tolist(), text["abstract"].tolist()
-    else:
-        vocab = np.array(["model", "graph", "protein", "galaxy", "learning", "data", "quantum"])
-        words = rng.choice(vocab, size=(n, 130))
-        titles = [" ".join(w[:10]) for w in words]
-        abstracts = [" ".join(w) for w in words]
-    centres = rng.normal(scale=8, size=(40, 2))
-    topic = rng.integers(-1, 40, n)
-    xy = centres[np.maximum(topic, 0)] + rng.normal(size=(n, 2))
-    documents = pd.DataFrame(
-        {"doc_id": [f"W{i:07d}" for i in range(n)], "topic": topic, "x": xy[:, 0], "y": xy[:, 1]}
-    )
+    xy = documents[["x", "y"]].to_numpy()
+    dist, _ = NearestNeighbors(n_neighbors=6).fit(xy).kneighbors(xy)
+    scale = dist[:, -1] / 3
+    source = np.arange(n) % len(documents)
+    jitter = rng.normal(size=(n, 2)) * scale[source, None]
+    levels = [c for c in documents.columns if c.startswith("level_")]
+    out = documents.iloc[source][["topic", "topic_label", *levels]].reset_index(drop=True)
+    out["x"] = xy[source, 0] + jitter[:, 0]
+    out["y"] = xy[source, 1] + jitter[:, 1]
+    out.insert(0, "doc_id", [f"W{i:07d}" for i in range(n)])
+    text = pd.read_parquet(ARXIV, columns=["title", "abstract", "year", "group"])
+    text = text.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    rows = text.iloc[np.arange(n) % len(text)].reset_index(drop=True)
     corpus = pd.DataFrame(
         {
-            "doc_id": documents["doc_id"],
-            "title": titles,
-            "abstract": abstracts,
-            "source_files": [["arxiv_dev_labelled.parquet"]] * n,
+            "doc_id": out["doc_id"],
+            "title": rows["title"],
+            "abstract": rows["abstract"],
+            "year": rows["year"],
+            "source_names": [[g] for g in rows["group"]],
         }
     )
-    topics = pd.DataFrame({"topic": range(40), "label": [f"topic {i}" for i in range(40)]})
-    return documents, corpus, topics
+    return out, corpus
 
 
 def open_page(browser, path: Path, width: int = 1400, height: int = 900):
     page = browser.new_page(viewport={"width": width, "height": height})
     external: list[str] = []
+    errors: list[str] = []
     page.route(
         "**/*",
         lambda r: (
@@ -86,67 +119,169 @@ def open_page(browser, path: Path, width: int = 1400, height: int = 900):
             else (external.append(r.request.url), r.abort())
         ),
     )
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     start = time.perf_counter()
     page.goto(path.resolve().as_uri())
-    page.wait_for_function("window.landscapeReady === true", timeout=120_000)
-    return page, time.perf_counter() - start, external
+    page.wait_for_function("window.landscapeReady === true", timeout=300_000)
+    return page, time.perf_counter() - start, external, errors
+
+
+#: The centre of the 24 x 24 cell of the initial view with the most papers.
+DENSEST = """() => {
+  const a = window.landscape.app, h = a.home, G = 24, cells = new Int32Array(G * G);
+  for (let k = 0; k < a.n; k++) {
+    const i = Math.floor((a.x[k] - h.x[0]) / (h.x[1] - h.x[0]) * G);
+    const j = Math.floor((a.y[k] - h.y[0]) / (h.y[1] - h.y[0]) * G);
+    if (i >= 0 && i < G && j >= 0 && j < G) { cells[i * G + j]++; }
+  }
+  let best = 0;
+  for (let c = 1; c < G * G; c++) { if (cells[c] > cells[best]) { best = c; } }
+  const i = Math.floor(best / G), j = best % G;
+  return [h.x[0] + (i + 0.5) / G * (h.x[1] - h.x[0]), h.y[0] + (j + 0.5) / G * (h.y[1] - h.y[0])];
+}"""
+
+#: Seconds from Plotly.relayout to names placed and a frame painted.
+VIEW = """async ([c, z, dx]) => {
+  const a = window.landscape.app, h = a.home;
+  const wx = (h.x[1] - h.x[0]) / z / 2, wy = (h.y[1] - h.y[0]) / z / 2;
+  const cx = c[0] + dx * wx;
+  const t = performance.now();
+  await Plotly.relayout(a.gd, {"xaxis.range": [cx - wx, cx + wx],
+                               "yaxis.range": [c[1] - wy, c[1] + wy]});
+  await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+  return (performance.now() - t) / 1000;
+}"""
+
+
+def visible_labels(page) -> list[str]:
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('[data-label]')).filter(e => !e.hidden)"
+        ".map(e => e.dataset.level + ':' + e.dataset.label)"
+    )
+
+
+def measure(browser, path: Path, repeats: int, shots: Path | None, tag: str) -> dict:
+    timed: dict[str, list[float]] = {
+        "first_render_s": [], "ready_wall_s": [], "zoom_step_s": [], "pan_step_s": [],
+        "search_s": [], "js_heap_mb": [],
+    }  # fmt: skip
+    loads, out = [], {}
+    for repeat in range(repeats):
+        out.setdefault("quiet_wait", []).append(machine.wait_for_quiet(max_wait=30))
+        with machine.Meter() as meter:
+            page, wall, external, errors = open_page(browser, path)
+            timed["first_render_s"].append(page.evaluate("window.landscapeRenderMs") / 1000)
+            timed["ready_wall_s"].append(wall)
+            centre = page.evaluate(DENSEST)
+            if shots is not None and repeat == 0:
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(shots / f"{tag}-1x.png"))
+                out["labels_1x"] = visible_labels(page)
+            for z in ZOOM_STEPS:
+                timed["zoom_step_s"].append(page.evaluate(VIEW, [centre, z, 0]))
+                if shots is not None and repeat == 0 and z in (4, 16) and f"labels_{z}x" not in out:
+                    page.wait_for_timeout(300)
+                    page.screenshot(path=str(shots / f"{tag}-{z}x.png"))
+                    out[f"labels_{z}x"] = visible_labels(page)
+            timed["pan_step_s"].append(page.evaluate(VIEW, [centre, 4, 0.5]))
+            start = time.perf_counter()
+            page.fill("#landscape-search", "neural network")
+            page.wait_for_function(
+                "document.getElementById('landscape-count').textContent.includes('match')",
+                timeout=120_000,
+            )
+            timed["search_s"].append(time.perf_counter() - start)
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Performance.enable")
+            metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+            timed["js_heap_mb"].append(metrics["JSHeapUsedSize"] / 1e6)
+            out["search_count"] = page.text_content("#landscape-count")
+            out["external_requests"] = len(external)
+            out["console_errors"] = errors
+            page.close()
+        loads.append(meter.record)
+    for key, values in timed.items():
+        out[key] = machine.spread(values, digits=2, allow_fewer=repeats < 3)
+    out["load"] = machine.load_summary(loads)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--run", type=Path, default=ROOT / "runs" / "default")
-    parser.add_argument("--corpus", type=Path, default=ROOT / "data/processed/corpus.parquet")
-    parser.add_argument("--png", type=Path, default=ROOT / "docs" / "map.png")
+    parser.add_argument("--png", type=Path, default=None)
+    parser.add_argument("--shots", type=Path, default=None)
     parser.add_argument("--repeats", type=int, default=machine.MIN_RUNS)
+    parser.add_argument("--out", type=Path, default=None, help="write the results JSON here")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
-    result: dict = {"machine": machine.facts(), "n": args.n}
-    timed: dict[str, list[float]] = {"write_s": [], "first_render_s": [], "ready_wall_s": [],
-                                     "search_s": []}  # fmt: skip
+    from landscape.runs import load_run
+
+    result: dict = {"machine": machine.facts(), "sizes": {}}
+    layout, topics = real_layout()
+    levels = topics["level"].nunique()
+    result["layout"] = f"real run of {len(layout):,} arXiv papers, {levels} levels"
+    if args.shots:
+        args.shots.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        documents, corpus, topics = synthetic_run(args.n)
-        with machine.Meter() as meter:
+        for n in [int(s) for s in args.sizes.split(",")]:
+            documents, corpus = synthesise(layout, n)
+            writes = []
             for _ in range(args.repeats):
                 start = time.perf_counter()
-                path = write_map_html(documents, corpus, topics, {}, Path(tmp) / "map.html")
-                timed["write_s"].append(time.perf_counter() - start)
-                page, wall, external = open_page(browser, path)
-                timed["first_render_s"].append(page.evaluate("window.landscapeRenderMs") / 1000)
-                timed["ready_wall_s"].append(wall)
-                start = time.perf_counter()
-                page.fill("#landscape-search", "neural network")
-                page.wait_for_function(
-                    "document.getElementById('landscape-count').textContent.includes('match')"
-                )
-                timed["search_s"].append(time.perf_counter() - start)
-                result["search_count"] = page.text_content("#landscape-count")
-                page.close()
-        result["size_mb"] = round(path.stat().st_size / 1e6, 1)
-        result["external_requests"] = len(external)
-        for key, values in timed.items():
-            result[key] = machine.spread(values, digits=2, allow_fewer=args.repeats < 3)
-        result["load"] = meter.record
-        print(json.dumps(result, indent=2))
+                path = write_map_html(documents, corpus, topics, {}, Path(tmp) / f"map-{n}.html")
+                writes.append(time.perf_counter() - start)
+            row = {"size_mb": round(path.stat().st_size / 1e6, 1)}
+            row["write_s"] = machine.spread(writes, digits=2, allow_fewer=args.repeats < 3)
+            row.update(measure(browser, path, args.repeats, args.shots, f"map-{n}"))
+            result["sizes"][str(n)] = row
+            print(json.dumps({str(n): row}, indent=1), flush=True)
 
-        if (args.run / "documents.parquet").exists() and args.corpus.exists():
-            run_docs = pd.read_parquet(args.run / "documents.parquet")
-            run_topics = pd.read_parquet(args.run / "topics.parquet")
-            prov = json.loads((args.run / "provenance.json").read_text(encoding="utf-8"))
+        if args.png is not None and (args.run / "documents.parquet").exists():
+            run = load_run(args.run)
             path = write_map_html(
-                run_docs, pd.read_parquet(args.corpus), run_topics, prov, Path(tmp) / "run.html"
+                run.documents, run.corpus, run.all_topics, run.provenance, Path(tmp) / "run.html"
             )
-            page, _, _ = open_page(browser, path, 1600, 1000)
+            page, _, _, _ = open_page(browser, path, 1600, 1000)
             page.wait_for_timeout(500)
             args.png.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(args.png))
             print(f"screenshot of {args.run}: {args.png}")
-        else:
-            print(f"no run at {args.run} (or no corpus at {args.corpus}): no screenshot")
         browser.close()
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        args.out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
+
+
+def markdown(result: dict) -> str:
+    """The results as a table, one row per size (timed cells: median [min-max])."""
+    cols = [
+        ("write_s", "write (s)"), ("first_render_s", "first render (s)"),
+        ("ready_wall_s", "ready (s)"), ("zoom_step_s", "zoom step (s)"),
+        ("pan_step_s", "pan step (s)"), ("search_s", "search (s)"), ("js_heap_mb", "JS heap (MB)"),
+    ]  # fmt: skip
+    lines = [
+        "# Standalone map: size, first render, zoom step",
+        "",
+        *machine.facts_markdown(result["machine"]),
+        "",
+        f"Layout: {result['layout']}, synthesised to each size (benchmarks/map_render.py); "
+        "headless Chromium with software WebGL (--disable-gpu).",
+        "",
+        "| papers | size (MB) | " + " | ".join(name for _, name in cols) + " | load |",
+        "|---" * (len(cols) + 3) + "|",
+    ]
+    for n, row in result["sizes"].items():
+        cells = [machine.cell(row[key], ".2f") for key, _ in cols]
+        lines.append(
+            f"| {int(n):,} | {row['size_mb']} | " + " | ".join(cells) + f" | {row['load']} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -113,7 +113,7 @@ def search_cmd(
 
         art = load_run(run, corpus_path, config.labels.file or None)
         written = write_map_html(
-            art.documents, art.corpus, art.topics, art.provenance, highlight,
+            art.documents, art.corpus, art.all_topics, art.provenance, highlight,
             title=f"Nearest to: {query}", highlight=hits["doc_id"].tolist(),
             highlight_name=f"{len(hits)} papers nearest to “{query}”",
         )  # fmt: skip

@@ -24,6 +24,8 @@ RESEARCH_STOP_WORDS = frozenset(
     effectively improve improves improved improvement improvements key main able
     also well way ways task tasks problem problems technique techniques
     compared comparison evaluate evaluated evaluation extensive challenging challenge
+    exist exists remain remains emerge emerges occur occurs arise arises allow allows
+    enable enables require requires yield yields lack lacks
     """.split()  # noqa: SIM905 - a word block is easier to review than a 100-item list
 )
 

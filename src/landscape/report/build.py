@@ -101,7 +101,7 @@ def build_report(
     (out / "index.html").unlink(missing_ok=True)
     warnings: list[str] = []
     done: dict[str, Any] = {"warnings": warnings, "figures": [], "pages": []}
-    done["map"] = write_map_html(art.documents, art.corpus, art.topics, art.provenance,
+    done["map"] = write_map_html(art.documents, art.corpus, art.all_topics, art.provenance,
                                  out / "map.html")  # fmt: skip
     if notebook_dir is not None:
         # The run's embedding settings, so notebook 02 reads the run's cache.

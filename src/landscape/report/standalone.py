@@ -1,21 +1,32 @@
 r"""A self-contained, offline HTML page of the document map.
 
-:func:`write_map_html` writes one ``.html`` file holding plotly.js, the document
-map (:func:`landscape.maps.document_map`), a search box, a side panel with the
-clicked paper and a provenance footer. The page makes no network request, so it
-opens from ``file://`` on a machine with no network.
+:func:`write_map_html` writes one ``.html`` file: the map fills the window, a
+search box sits above it, and a side panel holds, in tabs, the topic tree
+(themes, topics, subtopics: click to highlight, hover to outline), the filters
+(a year histogram with a brush, a source list), the paper under the cursor or
+clicked, and the current selection (box or lasso, a search, a topic) with a
+CSV download; a provenance footer closes the panel. Topic names are placed on
+the map at the level that suits the zoom, never overlapping (``map_labels.js``).
 
-Security: data reaches the page in two ways only. Strings written by Python into
-the HTML go through :func:`html.escape`; the figure and the search data are JSON
-in ``<script type="application/json">`` blocks with ``<``, ``>`` and ``&``
+Size: numbers travel as base64 typed arrays, texts and plotly.js as
+gzip-compressed base64 that the browser inflates (``DecompressionStream``), and
+abstracts are cut to fit :data:`landscape.report.map_data.ABSTRACT_BUDGET`;
+see :mod:`landscape.report.map_data`.
+
+The page makes no network request, so it opens from ``file://`` on a machine
+with no network. Security: data reaches the page in two ways only. Strings
+written by Python into the HTML go through :func:`html.escape`; the data are
+JSON in ``<script type="application/json">`` blocks with ``<``, ``>`` and ``&``
 written as ``\u003c``, ``\u003e`` and ``\u0026``, so no corpus string can close
-the script element. The page script (``map_page.js``) puts corpus strings into
-the document with ``textContent`` only, and the figure's own strings are escaped
-by :mod:`landscape.maps`.
+the script element. The page scripts put corpus strings into the document with
+``textContent`` (and ``data-`` attributes) only, never as markup.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import gzip
 import html
 import json
 import os
@@ -25,17 +36,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from landscape.io import write_text
-from landscape.maps import document_map
-from landscape.maps.style import as_list, clean_text, file_name, label_map, topic_name, truncate
-
-#: Total characters of abstracts embedded before each abstract is shortened.
-ABSTRACT_BUDGET = 12_000_000
-#: Shortest cut abstract (characters) when the budget is exceeded.
-MIN_ABSTRACT_CHARS = 120
+from landscape.report.map_data import page_data
 
 #: Plotly config of the page: no logo, no MathJax, no link to the plotly cloud.
 PLOT_CONFIG = {
@@ -44,7 +48,29 @@ PLOT_CONFIG = {
     "typesetMath": False,
     "showLink": False,
     "scrollZoom": True,
+    "doubleClick": "reset",
+    "displayModeBar": True,
+    # Box zoom would stretch one axis; scroll and the +/- buttons keep scales equal.
+    "modeBarButtonsToRemove": ["zoom2d", "autoScale2d", "toggleSpikelines", "resetViews"],
 }
+#: Plotly layout of the map: no axes, drag to pan, scroll to zoom. The page sets
+#: ranges of equal scale itself: ``scaleanchor`` would recompute every point's
+#: colour and index on each zoom step (a second for 100,000 points).
+PLOT_LAYOUT = {
+    "autosize": True,
+    "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+    "xaxis": {"visible": False, "showgrid": False, "zeroline": False},
+    "yaxis": {"visible": False, "showgrid": False, "zeroline": False},
+    "dragmode": "pan",
+    "hovermode": "closest",
+    "hoverdistance": 12,
+    "showlegend": False,
+    "plot_bgcolor": "#ffffff",
+    "paper_bgcolor": "#ffffff",
+    "selectdirection": "any",
+}
+#: The page scripts, in order: the panel and label helpers, then the page itself.
+SCRIPTS = ("map_labels.js", "map_panel.js", "map_page.js")
 
 
 def _asset(name: str) -> str:
@@ -69,102 +95,11 @@ def script_json(obj: Any) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def map_figure_html(fig: go.Figure, div_id: str = "landscape-map") -> str:
-    """The HTML of a figure for a page that already loads plotly.js.
-
-    The figure travels as JSON in ``<script type="application/json"
-    id="{div_id}-figure">`` next to an empty ``<div id="{div_id}">``; the page
-    script draws it with ``Plotly.newPlot``.
-
-    Args:
-        fig: The figure (its strings must already be escaped for plotly).
-        div_id: Id of the plot div (trusted, plain identifier).
-
-    Returns:
-        The two elements as an HTML fragment.
-    """
-    div = html.escape(div_id)
-    return (
-        f'<div id="{div}" class="landscape-map"></div>\n'
-        f'<script type="application/json" id="{div}-figure">{script_json(fig.to_json())}</script>'
-    )
-
-
-def _search_data(
-    fig: go.Figure, documents: pd.DataFrame, corpus: pd.DataFrame | None, topics: Any
-) -> dict[str, Any]:
-    """Per-point text in the figure's point order (trace by trace)."""
-    docs = documents.reset_index(drop=True)
-    doc_ids = docs["doc_id"].astype(str)
-    info = pd.DataFrame(index=doc_ids)
-    if corpus is not None:
-        cols = [c for c in ("title", "abstract", "source_names", "source_files") if c in corpus]
-        table = corpus[["doc_id", *cols]].copy()
-        table["doc_id"] = table["doc_id"].astype(str)
-        info = table.drop_duplicates("doc_id").set_index("doc_id").reindex(doc_ids)
-    labels = label_map(topics, documents)
-    topic_of = dict(zip(doc_ids, docs["topic"].astype(int), strict=True))
-    row_of = {doc_id: i for i, doc_id in enumerate(doc_ids)}
-    escaped = {html.escape(d, quote=False): d for d in doc_ids}
-
-    order: list[str] = []
-    counts: list[int] = []
-    for trace in fig.data:
-        ids = [] if trace.customdata is None else [row[0] for row in trace.customdata]
-        counts.append(len(ids))
-        order.extend(_unescape_id(i, escaped) for i in ids)
-
-    def column(name: str) -> list[Any]:
-        if name not in info:
-            return [None] * len(order)
-        values = info[name].tolist()
-        return [values[row_of[d]] for d in order]
-
-    titles = [clean_text(t) for t in column("title")]
-    abstracts = [clean_text(a) for a in column("abstract")]
-    total = sum(map(len, abstracts))
-    cap = None
-    if total > ABSTRACT_BUDGET and abstracts:
-        cap = max(MIN_ABSTRACT_CHARS, ABSTRACT_BUDGET // len(abstracts))
-        abstracts = [truncate(a, cap) for a in abstracts]
-
-    label_names: list[str] = []
-    label_index: dict[str, int] = {}
-    source_names: list[str] = []
-    source_index: dict[tuple, int] = {}
-    label_col, source_col = [], []
-    # Readable source names (landscape.runs.load_run adds them) over file names.
-    named = "source_names" in info
-    shown = clean_text if named else file_name
-    for doc_id, files in zip(
-        order, column("source_names" if named else "source_files"), strict=True
-    ):
-        name = topic_name(labels, topic_of[doc_id])
-        label_col.append(label_index.setdefault(name, len(label_names)))
-        if label_col[-1] == len(label_names):
-            label_names.append(name)
-        key = tuple(dict.fromkeys(shown(f) for f in as_list(files)))
-        if key not in source_index:
-            source_index[key] = len(source_names)
-            source_names.append(list(key))
-        source_col.append(source_index[key])
-    return {
-        "counts": counts,
-        "doc_id": order,
-        "title": titles,
-        "abstract": abstracts,
-        "abstract_cap": cap,
-        "labels": label_names,
-        "label": label_col,
-        "sources": source_names,
-        "source": source_col,
-    }
-
-
-def _unescape_id(value: str, escaped: dict[str, str]) -> str:
-    if value in escaped:
-        return escaped[value]
-    return html.unescape(value)
+@functools.cache
+def packed_plotly() -> str:
+    """plotly.js, gzip-compressed and base64-encoded (2 MB of its 4.8 MB)."""
+    raw = get_plotlyjs().encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, 9, mtime=0)).decode("ascii")
 
 
 def _title_only(corpus: pd.DataFrame | None) -> int:
@@ -199,7 +134,61 @@ def _footer(provenance: dict[str, Any], n_docs: int, title_only: int = 0) -> str
         f'<span data-key="{html.escape(k)}">{html.escape(str(v))}</span></span>\n'
         for k, v in items
     )
-    return f'<footer id="landscape-provenance">\n{rows}</footer>'
+    summary = f"About this map: {n_docs:,} papers, how it was made"
+    return (
+        f'<footer id="landscape-provenance">\n<details><summary>{html.escape(summary)}</summary>\n'
+        f"{rows}</details></footer>"
+    )
+
+
+_PANEL = """\
+<aside id="landscape-panel">
+<div id="landscape-tabs" role="tablist">
+<button type="button" role="tab" data-tab="topics" aria-controls="tab-topics">Topics</button>
+<button type="button" role="tab" data-tab="filters" aria-controls="tab-filters">Filters</button>
+<button type="button" role="tab" data-tab="paper" aria-controls="tab-paper">Paper</button>
+<button type="button" role="tab" data-tab="selection"
+ aria-controls="tab-selection">Selection</button>
+</div>
+<section id="tab-topics" role="tabpanel" class="tab">
+<p class="hint">Click a topic to highlight it on the map (again to clear);
+hover to outline it.</p>
+<ul id="landscape-tree" role="tree"></ul>
+</section>
+<section id="tab-filters" role="tabpanel" class="tab" hidden>
+<p id="filter-count" class="meta" aria-live="polite"></p>
+<div id="filter-years">
+<h3>Year</h3>
+<svg id="year-histogram" role="img" aria-label="Papers per year; drag to choose years"></svg>
+<p class="year-inputs"><label>From <input id="year-from" type="number" step="1"></label>
+<label>to <input id="year-to" type="number" step="1"></label>
+<button type="button" id="year-clear">All years</button></p>
+<p id="year-summary" class="meta"></p>
+</div>
+<p id="no-years" class="meta" hidden>No publication dates in this corpus.</p>
+<div id="filter-sources">
+<h3>Sources</h3>
+<p><button type="button" id="sources-all">All</button>
+<button type="button" id="sources-none">None</button></p>
+<ul id="source-list"></ul>
+</div>
+</section>
+<section id="tab-paper" role="tabpanel" class="tab" hidden aria-live="polite">
+<p class="hint">Point at a paper to read it here; click to keep it.</p>
+<h2 id="panel-title"></h2>
+<p id="panel-topic" class="meta"></p>
+<p id="panel-year" class="meta"></p>
+<p id="panel-sources" class="meta"></p>
+<p id="panel-abstract"></p>
+</section>
+<section id="tab-selection" role="tabpanel" class="tab" hidden>
+<h3 id="results-heading" hidden></h3>
+<p><span id="selection-count" class="meta"></span>
+<button type="button" id="selection-csv" disabled>Download CSV</button></p>
+<ol id="landscape-results"></ol>
+</section>
+{footer}
+</aside>"""
 
 
 def map_page_html(
@@ -215,33 +204,29 @@ def map_page_html(
     """The self-contained page of :func:`write_map_html`, as a string.
 
     Args:
-        documents: Document table of a run (``doc_id``, ``topic``, ``x``, ``y``, ...).
-        corpus: Corpus table (``doc_id``, ``title``, ``abstract``, ``source_files``).
-        topics: Topic table (``topic``, ``label``, ...).
+        documents: Document table of a run (``doc_id``, ``topic``, ``x``, ``y``,
+            and ``level_0``, ``level_1``, ... for a run with levels).
+        corpus: Corpus table (``doc_id``, ``title``, ``abstract``, ``year`` or
+            ``date``, ``source_names`` or ``source_files``).
+        topics: Topic table: every level (``Run.all_topics``: ``topic``,
+            ``level``, ``parent``, ``label``, ``name``) for the tree and the
+            names by zoom, or one level (``topic``, ``label``).
         provenance: The run's ``provenance.json`` as a dict.
         title: Page and map title (plain text; escaped).
         highlight: Doc ids highlighted when the page opens (in this order in the
-            results list), for example the hits of ``landscape search``; the
+            selection list), for example the hits of ``landscape search``; the
             search box clears them.
         highlight_name: Heading of that list (plain text, shown via textContent).
 
     Returns:
         The HTML text.
     """
-    fig = document_map(documents, corpus, topics, title="", width=None, height=None)
-    fig.update_layout(autosize=True, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    data = _search_data(fig, documents, corpus, topics)
-    if highlight is not None:
-        position = {d: k for k, d in enumerate(data["doc_id"])}
-        data["preset"] = {
-            "name": highlight_name,
-            "index": [position[str(d)] for d in highlight if str(d) in position],
-        }
-    # The page script rebuilds each point's hover text (customdata) from the
-    # search data, so the text is embedded once: half the size of a large map.
-    fig.update_traces(customdata=None)
-    n = len(data["doc_id"])
+    data = page_data(documents, corpus, topics, highlight=highlight, highlight_name=highlight_name)
+    n = data["n"]
     page_title = html.escape(title)
+    scripts = "\n".join(_asset(name) for name in SCRIPTS)
+    panel = _PANEL.replace("{footer}", _footer(provenance, n, _title_only(corpus)))
+    config = {"plot": PLOT_CONFIG, "layout": PLOT_LAYOUT}
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -264,22 +249,19 @@ worker-src blob:; connect-src 'none'">
 </div>
 </header>
 <main>
-{map_figure_html(fig)}
-<aside id="landscape-panel" aria-live="polite">
-<p class="hint">Click a point to read the paper here.</p>
-<h2 id="panel-title"></h2>
-<p id="panel-topic" class="meta"></p>
-<p id="panel-sources" class="meta"></p>
-<p id="panel-abstract"></p>
-<h3 id="results-heading" hidden>Matching papers</h3>
-<ol id="landscape-results"></ol>
-</aside>
+<div id="landscape-stage">
+<div id="landscape-map" class="landscape-map"></div>
+<svg id="landscape-outline" aria-hidden="true"></svg>
+<div id="landscape-labels" aria-hidden="true"></div>
+<div id="landscape-hover" role="tooltip" hidden></div>
+<p id="landscape-loading">Loading the map\u2026</p>
+</div>
+{panel}
 </main>
-{_footer(provenance, n, _title_only(corpus))}
 <script type="application/json" id="landscape-data">{script_json(data)}</script>
-<script type="application/json" id="landscape-config">{script_json(PLOT_CONFIG)}</script>
-<script>{get_plotlyjs()}</script>
-<script>{_asset("map_page.js")}</script>
+<script type="application/json" id="landscape-config">{script_json(config)}</script>
+<script type="application/octet-stream" id="landscape-plotly">{packed_plotly()}</script>
+<script>{scripts}</script>
 </body>
 </html>
 """
@@ -299,20 +281,28 @@ def write_map_html(
     """Write the document map as one self-contained HTML file (atomically).
 
     The page embeds plotly.js and all data and requests nothing from any host:
-    it opens from ``file://`` offline. It has the document map, a search box
-    (all words must occur in the title or abstract, case-insensitive; matching
-    papers are highlighted and the rest dimmed), a side panel with the clicked
-    paper (title, topic, sources, abstract) and a provenance footer (corpus
-    hash, seed, model, method, resolution, versions, creation date).
+    it opens from ``file://`` offline. The map is coloured by theme (each topic
+    a shade of its theme's hue, outliers light grey) and named at the level
+    that suits the zoom; a search box (all words must occur in the title or
+    abstract, case-insensitive) highlights the matching papers and dims the
+    rest; the side panel has the topic tree, the filters (years, sources), the
+    paper under the cursor or clicked, the current selection with a CSV
+    download, and the provenance (corpus hash, seed, model, method,
+    resolution, versions, creation date).
 
     Abstracts are embedded in full unless together they pass
-    :data:`ABSTRACT_BUDGET` characters; then each is cut to an equal share
-    (at least :data:`MIN_ABSTRACT_CHARS`), which keeps a 100,000-paper page small.
+    :data:`~landscape.report.map_data.ABSTRACT_BUDGET` characters; then each
+    is cut to an equal share, or left out when that share is under
+    :data:`~landscape.report.map_data.MIN_ABSTRACT_CHARS`, which keeps a
+    100,000-paper page under 15 MB.
 
     Args:
-        documents: Document table of a run (``doc_id``, ``topic``, ``x``, ``y``, ...).
-        corpus: Corpus table (``doc_id``, ``title``, ``abstract``, ``source_files``).
-        topics: Topic table (``topic``, ``label``, ...).
+        documents: Document table of a run (``doc_id``, ``topic``, ``x``, ``y``,
+            ``level_0``, ``level_1``, ...).
+        corpus: Corpus table (``doc_id``, ``title``, ``abstract``, ``year`` or
+            ``date``, ``source_names`` or ``source_files``).
+        topics: Topic table, best at every level (``Run.all_topics``); see
+            :func:`map_page_html`.
         provenance: The run's ``provenance.json`` as a dict.
         path: Output ``.html`` path.
         title: Page and map title (plain text; escaped).
