@@ -1,10 +1,11 @@
 """Topic names: extractive, distinct among siblings, evidence that holds."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape.fit.naming import conflict, name_levels
+from landscape.fit.naming import conflict, name_levels, repeats_modifier
 from landscape.fit.phrases import fold, phrase_index
 
 GROUPS = {
@@ -143,3 +144,32 @@ def test_tex_and_generic_words_never_name_a_topic():
     assert ("usage",) in index.words
     names = name_levels(index, texts, [labels], [np.array([-1, -1])])
     assert names[0][0].words == ("sheaf", "cohomology")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "repeats"),
+    [
+        (("dependency", "parsing"), ("dependency", "tree"), True),
+        (("vision-language", "model"), ("vision", "model"), True),
+        (("target", "item"), ("item", "feature"), True),
+        (("contrastive", "learning"), ("self-supervised", "learning"), False),
+        (("galaxy", "cluster"), ("weak", "lensing"), False),
+        (("theory", "of", "mind"), ("learning", "to", "rank"), False),
+    ],
+)
+def test_compound_parts_never_repeat_a_modifier(a, b, repeats):
+    assert repeats_modifier(a, b) is repeats
+    assert repeats_modifier(b, a) is repeats
+
+
+def test_a_compound_name_never_says_one_thing_twice():
+    # Half the papers say "dependency parsing", half "dependency trees": "Dependency
+    # parsing and dependency trees" would cover all; the rule refuses it.
+    halves = ["We study dependency parsing. Case {i}.", "We study dependency trees. Case {i}."]
+    other = "We study galaxy clusters. Case {i}."
+    texts = [halves[i % 2].format(i=i) for i in range(20)] + [other.format(i=i) for i in range(20)]
+    labels = np.array([0] * 20 + [1] * 20)
+    index = phrase_index(texts, min_df=2)
+    name = name_levels(index, texts, [labels], [np.array([-1, -1])])[0][0]
+    words = [w for part in name.parts for w in part]
+    assert len(words) == len(set(words)), name.text

@@ -25,7 +25,8 @@ Compound names
     A topic made of two strands is named by both: "Galaxy clusters and weak
     lensing". From its :data:`PAIR_POOL` best phrases, each pair whose parts
     are both distinctive (>= :data:`PAIR_PART_DISTINCT`), do not contain each
-    other, have at most 4 words together, and whose second part adds at least
+    other, repeat no word but a shared head (not "dependency parsing and
+    dependency trees"), have at most 4 words together, and whose second part adds at least
     :data:`PAIR_GAIN` coverage, is a candidate with coverage and
     distinctiveness of "either part", and the lower quality of its parts;
     its score is multiplied by :data:`PAIR_FACTOR`, so one phrase wins when
@@ -59,7 +60,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from landscape.fit.hierarchy import membership
-from landscape.fit.phrases import PhraseIndex, fold
+from landscape.fit.phrases import CONNECTORS, PhraseIndex, fold
 from landscape.fit.vocabulary import GENERIC_WORDS
 
 #: A phrase is a candidate name when at least this share of the topic's papers contain it.
@@ -114,6 +115,25 @@ def _contains(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Two names clash when one contains the other (same words included)."""
     return _contains(a, b) or _contains(b, a)
+
+
+def _pieces(words: tuple[str, ...]) -> list[str]:
+    """A phrase's words, hyphenated ones split: "vision-language" -> "vision", "language"."""
+    return [piece for word in words for piece in word.split("-") if piece]
+
+
+def repeats_modifier(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two parts of a compound name repeat a word other than a shared head.
+
+    "Dependency parsing and dependency trees", "Vision-language models and vision
+    models", "Target item and item features" say one thing twice; "Contrastive
+    learning and self-supervised learning" (only the head word shared) does not.
+    """
+    pa, pb = _pieces(a), _pieces(b)
+    shared = set(pa) & set(pb)
+    if pa and pb and pa[-1] == pb[-1]:
+        shared -= {pa[-1]} if pa.count(pa[-1]) == 1 and pb.count(pb[-1]) == 1 else set()
+    return bool(shared - CONNECTORS)
 
 
 @dataclass
@@ -253,7 +273,9 @@ def _with_pairs(
     joined = np.array([bool({"and", "or"} & set(index.words[c])) for c in pool])
     ok &= ~joined[i] & ~joined[j]
     ok &= [
-        not conflict(index.words[pool[x]], index.words[pool[y]]) for x, y in zip(i, j, strict=True)
+        not conflict(index.words[pool[x]], index.words[pool[y]])
+        and not repeats_modifier(index.words[pool[x]], index.words[pool[y]])
+        for x, y in zip(i, j, strict=True)
     ]
     i, j = i[ok], j[ok]
     if not len(i):
