@@ -16,16 +16,17 @@
 # %% [markdown]
 # # 1. How the corpus was built
 #
-# This notebook shows how the corpus of run `runs_dir/run_name` was made from its
-# source files: records read, cleaned, merged when duplicated, or dropped with a
-# reason. It reads the ledger that `landscape ingest` wrote beside the corpus the
-# run was fitted on, after checking that the corpus is that one (same papers,
-# same titles and abstracts), so this page and the map describe the same papers.
+# **What this page shows.** How the papers behind the map were gathered: every
+# record read from the source files, and whether it was kept, merged as a
+# duplicate of another record, or dropped with a reason. Check it first, to make
+# sure the corpus holds the papers you meant to map before reading the themes.
 #
-# The ledger has one row per input record and says what became of it: `kept`,
-# `duplicate` (merged into a kept paper) or `dropped` (with a reason).
-# To map other sources, ingest them and fit a run:
-# `landscape run --raw PATH --name NAME`, then set `run_name = "NAME"` here.
+# The page reads the ledger that `landscape ingest` wrote beside the corpus of run
+# `runs_dir/run_name`, after checking that the corpus is the one the run was
+# fitted on (same papers, same titles and abstracts), so this page and the map
+# describe the same papers. The ledger has one row per input record and says what
+# became of it: `kept`, `duplicate` (merged into a kept paper) or `dropped` (with
+# a reason).
 
 # %% tags=["parameters"]
 corpus_path = "data/processed/corpus.parquet"
@@ -85,3 +86,13 @@ ledger.groupby(["source_name", "status"]).size().unstack(fill_value=0)
 
 # %%
 run.corpus.filter(["doc_id", "title", "year", "n_sources"]).head(10)
+
+# %% [markdown]
+# ## What to do next
+#
+# - Map other sources: `landscape run --raw PATH --name NAME`, then set
+#   `run_name = "NAME"` in the parameters of this notebook and the others.
+# - Too many records dropped as short or without an abstract: ingest again with
+#   `landscape ingest PATH --min-abstract-words N` or `--keep-title-only`, then
+#   `landscape fit --out runs/NAME` and `landscape report --run runs/NAME`.
+# - Next page: *2. Embed the abstracts*.

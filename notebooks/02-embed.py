@@ -16,6 +16,10 @@
 # %% [markdown]
 # # 2. Embed the abstracts
 #
+# **What this page shows.** How each paper's title and abstract became a vector
+# (an embedding) that puts papers of similar meaning close together, and how long
+# that took. The topics and the map are both built from these vectors.
+#
 # Each paper is embedded as `title + ". " + abstract` with a sentence-transformers
 # model. Vectors are cached under `interim_dir/embeddings`, keyed by the model and
 # the text, so a second run reads them instead of computing them.
@@ -84,3 +88,14 @@ pd.Series(
 norms = np.linalg.norm(embeddings, axis=1)
 print(f"shape {embeddings.shape}, dtype {embeddings.dtype}")
 print(f"norms between {norms.min():.3f} and {norms.max():.3f}")
+
+# %% [markdown]
+# ## What to do next
+#
+# - Try another embedding model: `landscape fit --model NAME --out runs/NAME`
+#   (set `model` here to see its cache and speed), then
+#   `landscape report --run runs/NAME`.
+# - A large corpus: `landscape embed --scheduler local --workers N` fills the
+#   cache on a Dask cluster before the fit; `batch_size`, `precision` and
+#   `backend` here trade memory for speed.
+# - Next page: *3. Topics and their quality*.

@@ -16,11 +16,13 @@
 # %% [markdown]
 # # 3. Topics and their quality
 #
+# **What this page shows.** The topics found in the papers, each with its name,
+# size, characteristic terms and most typical titles, and how well the name fits
+# the topic's own papers. It ends with measures of how coherent, distinct and
+# stable the topics are, so you can judge how far to trust them.
+#
 # This notebook reads the topics of run `runs_dir/run_name`, as written by
 # `landscape run` (or `landscape fit`), so nothing is refitted.
-#
-# To compare settings, fit another run (`landscape run --name other --seed 7`) and
-# set `run_name = "other"` here.
 
 # %% tags=["parameters"]
 corpus_path = "data/processed/corpus.parquet"
@@ -207,3 +209,15 @@ pd.Series(metrics["timings_s"], name="seconds").to_frame()
 
 # %%
 print(json.dumps(provenance["config"]["topics"], indent=2))
+
+# %% [markdown]
+# ## What to do next
+#
+# - Rename weak or generic labels: `landscape labels init --run runs/NAME`, edit
+#   `runs/NAME/labels.toml`, then `landscape report --run runs/NAME`.
+# - See every label's evidence: `landscape labels show --run runs/NAME`; more
+#   terms and titles per topic here with `n_terms` and `n_titles`.
+# - Check how stable the topics are: `landscape run --name NAME --stability 5`,
+#   or another seed (`landscape run --name other --seed 7`), then set
+#   `run_name = "other"` here.
+# - Next page: *4. The map*.

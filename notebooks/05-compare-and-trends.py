@@ -16,6 +16,11 @@
 # %% [markdown]
 # # 5. Compare sources and follow topics over time
 #
+# **What this page shows.** Which topics and words set each group of papers (by
+# default each source file) apart from the rest of the corpus, with tests that
+# separate real differences from chance. Where the papers carry dates, it also
+# shows which themes are growing or fading over time.
+#
 # Each source file (a listing page, an export) is a sample of the field. This
 # notebook asks two questions of run `runs_dir/run_name`:
 #
@@ -294,3 +299,16 @@ if trend_table is not None:
 if trend_table is not None:
     fig = maps.trend_strength_figure(trend_table, top_n=top_n)
     fig.show()
+
+# %% [markdown]
+# ## What to do next
+#
+# - Compare other groups: set `by` to another corpus column (`venue`,
+#   `categories`), `normalize = False` for counts, `alpha` and `method` for the
+#   tests.
+# - Follow trends by quarter or month: `freq = "quarter"`; `min_period_docs` and
+#   `min_periods` set how much data a trend test needs.
+# - No dates here? Map dated sources (arXiv, OpenAlex, BibTeX, a CSV with a year
+#   column): `landscape run --raw PATH --name NAME`, then set `run_name = "NAME"`.
+# - Place new papers on this run without refitting:
+#   `landscape update PATH --run runs/NAME`.

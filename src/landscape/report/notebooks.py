@@ -23,6 +23,18 @@ blank:
 Opened in JupyterLab, the notebooks use plotly's default renderer and are
 interactive as usual; nothing above is in the notebook files.
 
+Pages for readers. The pages are read by people who never open a notebook, so
+the code that made them is hidden in the HTML only (the notebooks stay as they
+are): the template adds one "Show code" button (top right, a real ``<button>``
+with ``aria-pressed``; its label becomes "Hide code"), and the page's CSS
+(:data:`PAGE_CSS`, inlined) hides every code input, and every code cell without
+output, until it is pressed; outputs and markdown always show. Prompts
+(``In [3]:``) are left out. Printing keeps the state on screen. Every HTML output
+holding a ``<table>`` (pandas, Styler) sits in a box of bounded height that
+scrolls both ways, its header row kept in view; the page's script
+(:data:`PAGE_JS`, inlined too) runs the button, aligns text columns left and
+notes under a box that it scrolls. Without JavaScript the code is shown.
+
 The kernel: ``kernel_name="python3"`` always runs this interpreter
 (``sys.executable``), whatever kernelspecs the user has installed: a private
 ``python3`` kernelspec pointing at ``sys.executable`` is put first on
@@ -42,7 +54,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +67,8 @@ OFFLINE_RENDERER = "landscape_offline"
 SETUP_TAG = "landscape-setup"
 #: Notebook files rendered: ``NN-name.py``.
 NOTEBOOK_PATTERN = re.compile(r"^\d\d-[A-Za-z0-9_-]+\.py$")
+#: The page's stylesheet and script (package files next to this module), inlined.
+PAGE_CSS, PAGE_JS = "notebook_page.css", "notebook_page.js"
 
 _SETUP_SOURCE = (
     "# Set by landscape.report.notebooks: figures as self-contained HTML (not in the page).\n"
@@ -63,7 +77,10 @@ _SETUP_SOURCE = (
     "use_offline_plotly()\n"
 )
 
-# The lab template without anything fetched from a CDN, plus a provenance footer.
+# The lab template without anything fetched from a CDN, plus: the page's own CSS
+# after JupyterLab's (so it wins at equal specificity), the "Show code" button,
+# table outputs wrapped in a scrolling box, the provenance footer and the page's
+# script. Without JavaScript the button could not work, so the code is shown.
 _TEMPLATE_NAME = "landscape_offline.html.j2"
 _TEMPLATE = """\
 {%- extends 'lab/index.html.j2' -%}
@@ -78,9 +95,44 @@ _TEMPLATE = """\
 .landscape-provenance pre { white-space: pre-wrap; font-size: 12px; }
 </style>
 {% endblock extra_css %}
+{% block html_head_css %}
+<style type="text/css">
+{{ resources.landscape_css }}
+</style>
+<noscript><style type="text/css">
+body:not(.landscape-show-code) .jp-CodeCell > .jp-Cell-inputWrapper,
+body:not(.landscape-show-code) .jp-CodeCell.jp-mod-noOutputs { display: block; }
+.landscape-code-toggle { display: none; }
+</style></noscript>
+{% endblock html_head_css %}
+{%- block body_header -%}
+{{ super() }}
+<button type="button" class="landscape-code-toggle" aria-pressed="false"
+ title="Show or hide the Python code that made this page">Show code</button>
+{%- endblock body_header -%}
+{% block data_html scoped -%}
+{%- set html_out = output.data['text/html'] -%}
+{%- if '<table' in html_out and 'plotly-graph-div' not in html_out -%}
+<div class="jp-RenderedHTMLCommon jp-RenderedHTML jp-OutputArea-output {{ extra_class }}" \
+data-mime-type="text/html">
+<div class="landscape-table-box" role="region" tabindex="0" aria-label="Table">
+{%- if resources.should_sanitize_html %}
+{{ html_out | clean_html }}
+{%- else %}
+{{ html_out }}
+{%- endif %}
+</div>
+</div>
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{%- endblock data_html %}
 {% block body_footer %}
 {{ resources.landscape_footer }}
 </main>
+<script>
+{{ resources.landscape_js }}
+</script>
 </body>
 {% endblock body_footer %}
 """
@@ -285,7 +337,15 @@ def _exporter(footer: str) -> tuple[Any, dict[str, Any]]:
         embed_images=True,
     )
     exporter.register_preprocessor(_remove_setup_cells, enabled=True)
-    return exporter, {"landscape_footer": footer}
+    return exporter, {
+        "landscape_footer": footer,
+        "landscape_css": _asset(PAGE_CSS),
+        "landscape_js": _asset(PAGE_JS),
+    }
+
+
+def _asset(name: str) -> str:
+    return resources.files("landscape.report").joinpath(name).read_text(encoding="utf-8")
 
 
 def _remove_setup_cells(nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
