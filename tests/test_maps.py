@@ -1,3 +1,5 @@
+import html
+import itertools
 import re
 
 import numpy as np
@@ -8,6 +10,9 @@ import pytest
 from conftest import strings, tags
 from landscape import maps
 from landscape.errors import InputError
+from landscape.maps.document_map import PLACEMENT_SIZE
+from landscape.maps.style import oklch, theme_colors
+from test_static_map import levelled_run, px_boxes
 
 HOSTILE_TITLES = [
     "<img src=x onerror=alert(1)>",
@@ -240,6 +245,127 @@ def test_document_map_without_corpus_or_topics(run):
     assert len(fig.data) == 4
     assert fig.data[0].customdata[0][1] == "(no title)"
     assert fig.data[1].name.startswith("graphs")  # label from documents.topic_label
+
+
+# --------------------------------------------------------------------------- document map, levels
+
+
+@pytest.fixture(scope="module")
+def levelled():
+    """600 papers in 5 themes of 3 topics (ids 100-104 and 0-14), 4% outliers, with doc ids."""
+    docs, topics = levelled_run(n=600)
+    docs = docs.assign(doc_id=[f"p{i:04d}" for i in range(len(docs))])
+    return docs, topics
+
+
+def _name_text(note) -> str:
+    return html.unescape(re.sub(r"</?b>", "", note.text).replace("<br>", " "))
+
+
+def _hue_gap(a: float, b: float) -> float:
+    return min(abs(a - b), 360 - abs(a - b))
+
+
+def test_document_map_colours_topics_by_their_theme(levelled):
+    docs, topics = levelled
+    before = docs.copy(), topics.copy()
+    one_level = topics[topics["level"] == 1]
+    fig = maps.document_map(docs, None, one_level, all_topics=topics, title="Map")
+    colors = theme_colors(topics)
+    first, *rest = fig.data
+    assert first.name.startswith("Outliers") and first.marker.color == maps.OUTLIER_COLOR
+    assert first.marker.opacity < min(t.marker.opacity for t in rest)
+    assert len(rest) == 15 and all(isinstance(t, go.Scattergl) for t in fig.data)
+    topic_of = dict(zip(docs["doc_id"], docs["topic"], strict=True))
+    by_theme: dict[str, list[float]] = {}
+    for trace in rest:
+        (topic,) = {topic_of[row[0]] for row in trace.customdata}
+        assert trace.marker.color == colors[topic]
+        assert trace.legendgroup == str(100 + topic // 3)  # the theme's id
+        by_theme.setdefault(trace.legendgroup, []).append(oklch(trace.marker.color)[2])
+    # The topics of a theme share its hue; the themes' hues lie apart.
+    for hues in by_theme.values():
+        assert max(_hue_gap(a, b) for a, b in itertools.combinations(hues, 2)) < 8
+    theme_hues = [hues[0] for hues in by_theme.values()]
+    assert min(_hue_gap(a, b) for a, b in itertools.combinations(theme_hues, 2)) > 30
+    # Traces of a theme are adjacent: outliers, then theme by theme.
+    groups = [t.legendgroup for t in rest]
+    assert groups == sorted(groups, key=groups.index)
+    assert "Theme: Proteins &amp; &lt;folding&gt;<br>Topic: Subject 0" in rest[0].hovertemplate
+    assert docs.equals(before[0]) and topics.equals(before[1])
+
+
+def test_document_map_names_the_themes_without_overlap_or_legend(levelled):
+    docs, topics = levelled
+    fig = maps.document_map(docs, None, topics[topics["level"] == 1], all_topics=topics)
+    assert fig.layout.showlegend is False  # no list of terms: the names are on the map
+    boxes, (plot_w, plot_h) = px_boxes(fig)
+    names = sorted(_name_text(b[3]) for b in boxes)
+    assert names == sorted(topics.loc[topics["level"] == 0, "label"])
+    assert all(b[2] for b in boxes)  # theme names, bold
+    assert all("<folding>" not in b[3].text for b in boxes)  # escaped in the figure
+    assert all(b[3].bgcolor and b[3].borderwidth == 0 for b in boxes)  # a halo, no box
+    for (ca, sa, *_), (cb, sb, *_) in itertools.combinations(boxes, 2):
+        assert (np.abs(ca - cb) >= (sa + sb) / 2 - 1e-6).any()
+    for c, s, *_ in boxes:
+        assert (c - s / 2 >= -1e-6).all() and (c + s / 2 <= [plot_w + 1e-6, plot_h + 1e-6]).all()
+    assert all(b[3].font.size >= 14 for b in boxes)
+    # Equal scale on both axes, kept when zooming.
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    assert (x1 - x0) / plot_w == pytest.approx((y1 - y0) / plot_h, rel=1e-3)
+    assert fig.layout.yaxis.scaleanchor == "x" and not fig.layout.xaxis.fixedrange
+    caption = [a.text for a in fig.layout.annotations if a.xref == "paper"]
+    n_out = int((docs["topic"] == -1).sum())
+    assert caption == [f"600 documents, 5 themes and 15 topics; grey: {n_out} outliers"]
+    assert not maps.document_map(docs, None, topics, show_labels=False).layout.annotations[:-1]
+
+
+def test_document_map_takes_every_level_from_topics_too(levelled):
+    docs, topics = levelled
+    given = maps.document_map(docs, None, topics[topics["level"] == 1], all_topics=topics)
+    found = maps.document_map(docs, None, topics)
+    assert [t.marker.color for t in given.data] == [t.marker.color for t in found.data]
+    assert [a.text for a in given.layout.annotations] == [a.text for a in found.layout.annotations]
+    # Responsive: names placed for the default size.
+    loose = maps.document_map(docs, None, topics, width=None, height=None)
+    assert loose.layout.width is None
+    w = PLACEMENT_SIZE[0]
+    assert loose.layout.margin.l + loose.layout.margin.r < w
+    assert [a.text for a in loose.layout.annotations] == [
+        a.text for a in maps.document_map(docs, None, topics, width=w).layout.annotations
+    ]
+
+
+def test_document_map_highlight_with_levels(levelled):
+    docs, topics = levelled
+    picked = docs["doc_id"].iloc[[3, 50, 400]].tolist()
+    plain = maps.document_map(docs, None, topics)
+    fig = maps.document_map(docs, None, topics, highlight=picked, highlight_name="<b>q</b>")
+    assert len(fig.data) == len(plain.data) + 1
+    top = fig.data[-1]
+    assert set(top.customdata[:, 0]) == set(picked)
+    colors = theme_colors(topics)
+    topic_of = dict(zip(docs["doc_id"], docs["topic"], strict=True))
+    assert list(top.marker.color) == [colors[topic_of[d]] for d in top.customdata[:, 0]]
+    for dimmed, original in zip(fig.data[:-1], plain.data, strict=True):
+        assert dimmed.marker.opacity < original.marker.opacity
+    names = [a for a in fig.layout.annotations if a.xref == "x"]
+    assert names and all(a.opacity < 1 for a in names)  # the ringed points show through
+    note = fig.layout.annotations[-1]
+    assert note.xref == "paper" and note.text == "ringed: &lt;b&gt;q&lt;/b&gt; (3)"
+
+
+def test_document_map_one_level_fallback(run, levelled):
+    documents, corpus, topics, _ = run
+    fig = maps.document_map(documents, corpus, topics)
+    assert fig.layout.legend.title.text.startswith("Topics")
+    assert all(a.bordercolor for a in fig.layout.annotations)  # boxed labels, as before
+    # Level columns but topics of one level: no theme names to show, the one-level look.
+    docs, all_topics = levelled
+    one = all_topics[all_topics["level"] == 1]
+    fig = maps.document_map(docs, None, one)
+    assert fig.layout.showlegend is not False and len(fig.layout.annotations) == 15
+    assert [t.marker.color for t in fig.data[1:]] == maps.palette(15)
 
 
 def test_no_markup_survives_in_any_figure(run):

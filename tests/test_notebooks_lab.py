@@ -8,8 +8,9 @@ double-click in the file browser, run with Run All Cells, saved and closed.
 
 Asserts: it opened as a notebook (the default viewer that ``make install``
 puts in the venv), every code cell ran, no cell has an error or anything on
-stderr, 04 and 05 render plotly figures, and ``git status`` shows no change to
-a tracked file afterwards. About two minutes on two cores.
+stderr, 04 and 05 render plotly figures, 04's embedded map (the page of
+``map.html`` in an iframe) draws and names its themes, and ``git status`` shows
+no change to a tracked file afterwards. About two minutes on two cores.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright import sync_api
 
@@ -184,6 +186,23 @@ def _problems(panel) -> list[str]:
     ).all_inner_texts()
 
 
+#: The names the embedded map shows (``[data-label]`` elements not hidden).
+_VISIBLE_NAMES = (
+    "() => Array.from(document.querySelectorAll('[data-label]'))"
+    ".filter(e => !e.hidden && e.getBoundingClientRect().width > 0).map(e => e.dataset.label)"
+)
+
+
+def _embedded_map_names(page, panel) -> list[str]:
+    """The theme names drawn by notebook 04's first embedded map, once it is ready."""
+    frame_el = panel.locator("iframe.landscape-map-embed").first
+    frame_el.scroll_into_view_if_needed(timeout=60_000)
+    frame = frame_el.element_handle().content_frame()
+    assert frame is not None, "the map's iframe has no document"
+    frame.wait_for_function("window.landscapeReady === true", timeout=60_000)
+    return frame.evaluate(_VISIBLE_NAMES)
+
+
 def _save_and_close(page, panel) -> None:
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1500)
@@ -202,6 +221,15 @@ def test_notebook_opens_by_double_click_and_runs_clean(page, project, name):
     assert panel.locator(".jp-OutputArea-output").count() > 0
     if name.startswith(("04", "05")):
         assert panel.locator(".js-plotly-plot").count() > 0
+    if name.startswith("04"):
+        # The map and the search hits: the page of map.html, inside the notebook.
+        assert panel.locator("iframe.landscape-map-embed").count() >= 2
+        names = _embedded_map_names(page, panel)
+        topics = pd.read_parquet(project / "runs" / "default" / "topics.parquet")
+        known = set(topics["label"]) | set(topics["name"])
+        themes = set(topics.loc[topics["level"] == 0, ["label", "name"]].stack())
+        assert names and set(names) <= known, names
+        assert themes & set(names), (names, themes)  # opened on the themes' names
     # Saved and closed, the text notebook on disk comes back as it was.
     _save_and_close(page, panel)
     assert _git(project, "status", "--porcelain", "--untracked-files=no") == ""

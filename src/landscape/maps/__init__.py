@@ -3,7 +3,8 @@
 One function per figure; each takes the artifacts of a run (see
 :mod:`landscape.fit.pipeline`) and returns a new :class:`plotly.graph_objects.Figure`:
 
-- :func:`document_map`: the 2-D projection, one WebGL trace per topic.
+- :func:`document_map`: the 2-D projection, coloured by theme with theme names placed
+  without overlap (a one-level run: one colour and legend entry per topic).
 - :func:`static_map`: the 2-D projection for papers and slides, theme names
   placed without overlap.
 - :func:`label_candidates`: an anchor, extent and rank for every topic's name;
