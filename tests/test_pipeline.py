@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,17 @@ def test_levels_nest_and_every_topic_has_a_name(fitted):
     assert real["name"].str.split().str.len().between(1, 5).all()
     assert real["name_coverage"].between(0, 1).all()
     assert set(fitted.hierarchy.columns) == {"topic", "level", "parent", "label", "size"}
+
+
+def test_terms_of_every_level_are_spelled_as_the_papers_write_them(fitted, themes):
+    # Phrases compare folded words ("querie", "synthesi"); a reader sees the words as written.
+    from landscape.embed import corpus_texts
+
+    text = " ".join(corpus_texts(themes)).lower()
+    words = set(re.findall(r"[\w-]+", text))
+    for _, row in fitted.levels.iterrows():
+        for term in row["terms"]:
+            assert all(w in words for w in term["term"].lower().split()), (row["level"], term)
 
 
 def test_levels_setting_is_checked_and_honoured(themes, theme_embeddings):

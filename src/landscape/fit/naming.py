@@ -300,7 +300,7 @@ def _with_pairs(
     )
 
 
-def _surface(words: tuple[str, ...], texts: Sequence[str], capital: bool = True) -> str:
+def surface(words: tuple[str, ...], texts: Sequence[str], capital: bool = True) -> str:
     """The spelling of ``words`` most used in ``texts``, first letter upper-cased if ``capital``."""
     parts = [re.escape(w) + (r"(?:e?s)?" if i == len(words) - 1 else r"s?") for i, w in
              enumerate(words)]  # fmt: skip
@@ -426,7 +426,7 @@ def name_levels(
                 continue
             parts = tuple(index.words[col] for col in cand.phrases[at])
             sample = [texts[i] for i in docs_of[k][t][:300]]
-            shown = [_surface(w, sample, capital=j == 0) for j, w in enumerate(parts)]
+            shown = [surface(w, sample, capital=j == 0) for j, w in enumerate(parts)]
             level_names.append(
                 Name(
                     " and ".join(shown),

@@ -343,7 +343,7 @@ def fit(
         names = name_levels(index, texts, levels.labels, parents)
         all_topics, tree = tree_tables(
             levels, names, table.topics, index, embeddings, doc_ids,
-            corpus["title"].astype(str).tolist(),
+            corpus["title"].astype(str).tolist(), texts,
         )  # fmt: skip
     with timer.stage("map_2d"):
         xy = umap_layout(knn, cfg.seed, n_components=2, min_dist=cfg.map_min_dist)

@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from landscape.fit.hierarchy import Levels, membership
-from landscape.fit.naming import Name
+from landscape.fit.naming import Name, surface
 from landscape.fit.phrases import PhraseIndex
 from landscape.fit.topics import representative_docs
 
@@ -46,27 +46,48 @@ def level_columns(levels: Levels) -> dict[str, np.ndarray]:
     }
 
 
-def _ctfidf(index: PhraseIndex, labels: np.ndarray, k: int, n: int = 25) -> list[list[dict]]:
-    """Top ``n`` class-TF-IDF phrases of each of ``k`` topics, with weights."""
+#: Papers read to spell a term as its papers write it.
+SPELLING_SAMPLE = 30
+
+
+def _spellings(index: PhraseIndex, columns: np.ndarray, texts: Sequence[str] | None) -> dict:
+    """``{column: text}``: each phrase as its papers spell it ("queries", not "querie").
+
+    Phrases compare folded words (:func:`landscape.fit.phrases.fold`); a term
+    shown to a reader takes the spelling most used in the first
+    :data:`SPELLING_SAMPLE` papers that contain it.
+    """
+    if texts is None:
+        return {int(c): " ".join(index.words[c]) for c in columns}
+    cols = np.unique(columns)
+    where = index.presence[:, cols].tocsc()
+    papers = [where.indices[where.indptr[j] : where.indptr[j + 1]] for j in range(len(cols))]
+    return {
+        int(c): surface(index.words[c], [texts[i] for i in rows[:SPELLING_SAMPLE]], capital=False)
+        for c, rows in zip(cols, papers, strict=True)
+    }
+
+
+def _ctfidf(
+    index: PhraseIndex,
+    labels: np.ndarray,
+    k: int,
+    n: int = 25,
+    texts: Sequence[str] | None = None,
+) -> list[list[dict]]:
+    """Top ``n`` class-TF-IDF phrases of each of ``k`` topics, with weights, spelled as written."""
     from bertopic.vectorizers import ClassTfidfTransformer
 
     counts = sp.csr_matrix(membership(labels, k).T @ index.presence.astype(np.float64))
     weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).tocsr()
-    out = []
+    tops = []
     for t in range(k):
         row = weights.getrow(t)
-        order = np.lexsort((row.indices, -row.data))[:n]
-        out.append(
-            [
-                {
-                    "term": " ".join(index.words[row.indices[i]]),
-                    "weight": round(float(row.data[i]), 6),
-                }
-                for i in order
-                if row.data[i] > 0
-            ]
-        )
-    return out
+        order = [i for i in np.lexsort((row.indices, -row.data))[:n] if row.data[i] > 0]
+        tops.append([(int(row.indices[i]), round(float(row.data[i]), 6)) for i in order])
+    columns = np.array([c for top in tops for c, _ in top], dtype=np.int64)
+    spelled = _spellings(index, columns, texts)
+    return [[{"term": spelled[c], "weight": w} for c, w in top] for top in tops]
 
 
 def tree_tables(
@@ -77,6 +98,7 @@ def tree_tables(
     embeddings: np.ndarray,
     doc_ids: Sequence[str],
     titles: Sequence[str],
+    texts: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every topic of every level as rows, and the tree.
 
@@ -89,6 +111,8 @@ def tree_tables(
         embeddings: float32 ndarray of shape (n_docs, dim), rows L2-normalised.
         doc_ids: Ids aligned with the rows.
         titles: Titles aligned with the rows.
+        texts: The papers' texts (as named), aligned with the rows: terms of the
+            levels other than the topics level are spelled as these write them.
 
     Returns:
         ``(topics, hierarchy)``: ``topics`` has one row per topic at every level
@@ -112,7 +136,7 @@ def tree_tables(
             ctfidf = {t: list(bert.loc[t, "ctfidf_terms"]) for t in range(kk)}
         else:
             reps = representative_docs(embeddings, labels, doc_ids)
-            ctfidf = dict(enumerate(_ctfidf(index, labels, kk)))
+            ctfidf = dict(enumerate(_ctfidf(index, labels, kk, texts=texts)))
             terms = {t: c[:10] for t, c in ctfidf.items()}
         for t in range(kk):
             name = names[k][t]
