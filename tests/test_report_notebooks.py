@@ -1,7 +1,5 @@
-import copy
 import re
 import sys
-from pathlib import Path
 
 import jupytext
 import nbformat
@@ -15,7 +13,6 @@ from landscape.report.notebooks import (
     find_notebooks,
     notebook_parameters,
     render_notebooks,
-    write_index,
 )
 
 NOTEBOOKS = find_notebooks(ROOT / "notebooks")
@@ -129,7 +126,7 @@ def fixture_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_render_notebooks_writes_self_contained_pages(fixture_run):
-    base, result, fitted, params = fixture_run
+    base, _, fitted, params = fixture_run
     out = base / "reports"
     pages = render_notebooks(ROOT / "notebooks", out, params, cwd=ROOT)
     assert [p.name for p in pages] == [p.with_suffix(".html").name for p in NOTEBOOKS]
@@ -159,52 +156,6 @@ def test_render_notebooks_writes_self_contained_pages(fixture_run):
     assert sum("Plotly.newPlot" in s for s in small) == 3
     frames = re.findall(r"<iframe\b[^>]*>", four)
     assert len(frames) == 2 and all('sandbox="allow-scripts allow-downloads"' in f for f in frames)
-
-    index = write_index(
-        out,
-        pages,
-        result.summary(),
-        fitted.metrics,
-        {**fitted.provenance, "model": "<b>model</b>"},
-    )
-    html = index.read_text(encoding="utf-8")
-    for page in pages:
-        assert f'href="{page.name}"' in html
-    assert "<b>model</b>" not in html and "&lt;b&gt;model&lt;/b&gt;" in html
-    assert "40 distinct papers" in html
-    assert not re.search(r"(src|href)=\"https?:", html)
-    assert "<link" not in html
-
-
-def test_write_index_links_map_and_escapes(tmp_path):
-    (tmp_path / "map.html").write_text("<html></html>", encoding="utf-8")
-    page = tmp_path / "01-load-and-clean.html"
-    page.write_text("<html></html>", encoding="utf-8")
-    summary = {"records_read": 12, "kept": 10, "duplicate": 1, "dropped": 1, "files_read": 2}
-    metrics = {
-        "n_topics": 3,
-        "npmi": 0.1234,
-        "outliers": {"share": 0.05},
-        "stability": {"seeds": [1, 2, 3], "ari": {"mean": 0.91}},
-    }
-    provenance = {"model": "m<script>", "seed": 7, "corpus_sha256": "abc&def"}
-    inputs = copy.deepcopy((summary, metrics, provenance))
-    index = write_index(tmp_path, [page], summary, metrics, provenance)
-    html = index.read_text(encoding="utf-8")
-    assert 'href="map.html"' in html and 'href="01-load-and-clean.html"' in html
-    assert "<script" not in html
-    assert "m&lt;script&gt;" in html and "abc&amp;def" in html
-    for fragment in ("12 records", "10 distinct papers", "2 sources", "3 topics", "5.0%"):
-        assert fragment in html
-    assert "0.123" in html and "0.910" in html and "seed 7" in html
-    assert (summary, metrics, provenance) == inputs  # inputs untouched
-    assert Path(index).name == "index.html"
-    assert "no abstract" not in html
-    index = write_index(tmp_path, [page], {**summary, "title_only": 3}, metrics, provenance)
-    assert "3 papers have no abstract (title only)" in index.read_text(encoding="utf-8")
-
-
-# --------------------------------------------------------------------------- the page
 
 
 def _output_cell(source: str, html: str):

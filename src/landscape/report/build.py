@@ -9,12 +9,15 @@ reads the artifacts of a fitted run and the corpus, and writes into ``reports/``
 - ``figures/NAME.png`` and ``.svg``: every figure, at print size, and
   ``figures/map.png``, ``.svg``, ``.pdf``: the static map for papers and slides
   (:func:`landscape.maps.static_map`; the PNG is the README's picture);
-- ``index.html``: links to all of them, with a summary of the corpus and the run.
+- ``figures/theme_shares``, ``theme_trends``, ``theme_enrichment``: the summary
+  page's own figures (:func:`landscape.report.summary.summary_figures`), where
+  the run has dates and source groups;
+- ``summary.pdf`` and ``index.html``: the summary page, the field at a glance
+  (:mod:`landscape.report.summary`), printed to PDF by Chromium and written last.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
@@ -24,7 +27,7 @@ import plotly.graph_objects as go
 
 from landscape import maps
 from landscape.errors import LandscapeError
-from landscape.runs import Run, load_run
+from landscape.runs import IngestRecord, Run, load_run, read_ingest
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +89,24 @@ def build_report(
         labels_file: User labels (TOML); default ``run_dir/labels.toml`` when present.
 
     Returns:
-        ``{"map", "pages", "figures", "index", "warnings"}``: the paths written and
-        any step that was skipped, with its reason.
+        ``{"map", "pages", "figures", "pdf", "index", "warnings"}``: the paths
+        written (``pdf`` is ``None`` when it could not be printed) and any step
+        that was skipped, with its reason.
     """
-    from landscape.report.notebooks import notebook_parameters, render_notebooks, write_index
+    from landscape.report.notebooks import notebook_parameters, render_notebooks
     from landscape.report.standalone import write_map_html
     from landscape.report.static import PrintSize, write_static_figures
+    from landscape.report.summary import figure_sizes, summary_figures, write_summary
+    from landscape.report.summary_facts import summary_facts
 
     run = Path(run_dir)
     out = Path(out_dir)
     art = load_run(run, Path(processed_dir) / "corpus.parquet", labels_file)
     # index.html marks a complete report folder: removed first, written last, so a
     # report stopped half-way never shows an index over pages of two generations.
+    # The PDF of an older summary goes too: it must never sit beside a newer report.
     (out / "index.html").unlink(missing_ok=True)
+    (out / "summary.pdf").unlink(missing_ok=True)
     warnings: list[str] = []
     done: dict[str, Any] = {"warnings": warnings, "figures": [], "pages": []}
     done["map"] = write_map_html(art.documents, art.corpus, art.all_topics, art.provenance,
@@ -112,22 +120,32 @@ def build_report(
             model=model, precision=precision, backend=backend,
         )  # fmt: skip
         done["pages"] = render_notebooks(notebook_dir, out, params)
+    facts = summary_facts(art, _ingest(art, warnings))
     if static:
         figures = run_figures(art, Path(interim_dir) / "embeddings")
+        extra = summary_figures(facts)
+        sizes = {stem: PrintSize(w, h) for stem, (w, h) in figure_sizes(extra).items()}
         try:
             done["figures"] = write_static_figures(
-                figures,
+                figures | extra,
                 out / "figures",
                 formats_of={MAP_STEM: MAP_FORMATS},
-                sizes={MAP_STEM: PrintSize(MAP_WIDTH, MAP_HEIGHT, scale=1)},
+                sizes={**sizes, MAP_STEM: PrintSize(MAP_WIDTH, MAP_HEIGHT, scale=1)},
             )
         except LandscapeError as exc:
             warnings.append(f"static figures skipped: {exc}")
-    summary_path = Path(processed_dir) / "ingest_report.json"
-    summary = (
-        json.loads(summary_path.read_text(encoding="utf-8"))["summary"]
-        if summary_path.exists()
-        else {}
-    )
-    done["index"] = write_index(out, done["pages"], summary, art.metrics, art.provenance)
+    # Only this build's figures: a stale SVG of an older report is never embedded.
+    svgs = {path.stem: path for path in done["figures"] if path.suffix == ".svg"}
+    summary = write_summary(facts, out, done["pages"], figures=svgs)
+    warnings += summary["warnings"]
+    done["pdf"], done["index"] = summary["pdf"], summary["index"]
     return done
+
+
+def _ingest(art: Run, warnings: list[str]) -> IngestRecord | None:
+    """The run's ledger and ingest report, or ``None`` (with a warning) when unusable."""
+    try:
+        return read_ingest(art, missing_ok=True)
+    except LandscapeError as exc:
+        warnings.append(f"ledger left out of the summary: {exc}")
+        return None

@@ -3,8 +3,8 @@
 :func:`render_notebooks` takes each ``notebooks/NN-*.py`` (jupytext ``py:percent``)
 in order, converts it to ``.ipynb`` in a scratch folder, executes it with
 papermill (parameters injected, working folder = the project root) and exports it
-with nbconvert to ``out_dir/NN-name.html``. :func:`write_index` writes
-``index.html`` linking the pages and the map.
+with nbconvert to ``out_dir/NN-name.html``. The summary page that links them,
+``index.html``, is :mod:`landscape.report.summary`'s.
 
 Offline pages. Two things would otherwise make a page load from a CDN or render
 blank:
@@ -441,107 +441,3 @@ def render_notebooks(
                 )
                 pages.append(write_text(out / f"{path.stem}.html", body))
     return pages
-
-
-def _fmt(value: Any, spec: str) -> str:
-    if value is None:
-        return "n/a"
-    try:
-        return format(value, spec)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def write_index(
-    out_dir: str | os.PathLike[str],
-    pages: list[Path],
-    corpus_summary: Mapping[str, Any],
-    metrics: Mapping[str, Any],
-    provenance: Mapping[str, Any],
-) -> Path:
-    """Write ``out_dir/index.html``: links to the pages and the map, and a summary.
-
-    Args:
-        out_dir: Report folder; links are relative to it.
-        pages: Rendered notebook pages (see :func:`render_notebooks`).
-        corpus_summary: Ingest counts (:meth:`landscape.ingest.IngestResult.summary`,
-            or ``ingest_report.json``'s ``summary``, ``title_only`` included); optional
-            ``sources`` (a count or a list of source names).
-        metrics: The run's ``metrics.json``.
-        provenance: The run's ``provenance.json``.
-
-    Returns:
-        The path written (atomically). Every string from the inputs is escaped;
-        the page has no external resource.
-    """
-    e = html.escape
-    out = Path(out_dir)
-    sources = corpus_summary.get("sources", corpus_summary.get("files_read"))
-    if isinstance(sources, list | tuple):
-        sources = len(sources)
-    corpus_text = (
-        f"The corpus holds {_fmt(corpus_summary.get('kept'), 'd')} distinct papers, from "
-        f"{_fmt(corpus_summary.get('records_read'), 'd')} records read in "
-        f"{_fmt(sources, '')} sources "
-        f"({_fmt(corpus_summary.get('duplicate'), 'd')} merged as duplicates, "
-        f"{_fmt(corpus_summary.get('dropped'), 'd')} dropped)."
-    )
-    title_only = corpus_summary.get("title_only")
-    if title_only:
-        has = "paper has" if title_only == 1 else "papers have"
-        corpus_text += f" {_fmt(title_only, 'd')} {has} no abstract (title only)."
-    outliers = metrics.get("outliers", {}).get("share") if metrics.get("outliers") else None
-    run_text = (
-        f"The run found {_fmt(metrics.get('n_topics'), 'd')} topics with "
-        f"{_fmt(outliers, '.1%')} of papers left as outliers; mean NPMI "
-        f"{_fmt(metrics.get('npmi'), '.3f')}"
-    )
-    stability = metrics.get("stability")
-    if stability:
-        run_text += (
-            f", stability (mean ARI over {len(stability.get('seeds', []))} seeds) "
-            f"{_fmt(stability.get('ari', {}).get('mean'), '.3f')}"
-        )
-    run_text += (
-        f". Embedding model {provenance.get('model', 'unknown')}, "
-        f"seed {provenance.get('seed', 'unknown')}."
-    )
-    links = []
-    if (out / "map.html").exists():
-        links.append('<li><a href="map.html">The interactive map</a></li>')
-    else:
-        links.append("<li>The interactive map (map.html) has not been written yet.</li>")
-    for page in pages:
-        page = Path(page)
-        href = os.path.relpath(page, out) if page.is_absolute() else page.name
-        links.append(f'<li><a href="{e(Path(href).as_posix())}">{e(_title(page))}</a></li>')
-    sha = str(provenance.get("corpus_sha256", "unknown"))
-    body = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Research landscape report</title>
-<style>
-body {{ font: 16px/1.5 sans-serif; max-width: 50em; margin: 2em auto; padding: 0 1em;
-  color: #222; }}
-footer {{ margin-top: 3em; font-size: 13px; color: #555; border-top: 1px solid #ccc; }}
-code {{ word-break: break-all; }}
-</style>
-</head>
-<body>
-<h1>Research landscape report</h1>
-<p>{e(corpus_text)} {e(run_text)}</p>
-<h2>Pages</h2>
-<ul>
-{chr(10).join(links)}
-</ul>
-<footer>
-<p>Corpus SHA-256 <code>{e(sha)}</code>; run fitted {e(str(provenance.get("created", "unknown")))};
-index written {e(datetime.now(UTC).isoformat(timespec="seconds"))};
-landscape {e(str(provenance.get("versions", {}).get("landscape", _version("landscape"))))}.</p>
-</footer>
-</body>
-</html>
-"""
-    return write_text(out / "index.html", body)
