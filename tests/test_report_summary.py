@@ -411,3 +411,18 @@ def test_corpus_sentences_name_title_only_papers_and_unread_files(built):
     assert "1 file could not be read at all." in text
     text = " ".join(corpus_sentences(dataclasses.replace(facts, ingest={})))
     assert "has no ledger" in text
+
+
+def test_theme_terms_shown_say_something_new():
+    from types import SimpleNamespace
+
+    from landscape.report.summary_facts import _terms
+
+    terms = ["language model", "language", "large language model", "large language", "large"]
+    terms += ["model", "LLMs", "generalization", "reasoning", "benchmarks"]
+    row = SimpleNamespace(terms=[{"term": t, "weight": 1.0} for t in terms])
+    shown = _terms(row)
+    assert shown == ("language model", "large language", "LLMs", "generalization", "reasoning",
+                     "benchmarks")  # fmt: skip
+    words = [set(t.lower().split()) for t in shown]
+    assert not any(a <= b for i, a in enumerate(words) for j, b in enumerate(words) if i != j)

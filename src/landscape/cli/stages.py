@@ -247,7 +247,9 @@ def run_report(config: Config, run: Path, out_dir: Path | None = None) -> None:
     for warning in done["warnings"]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(
-        f"wrote {target}/index.html, map.html, {len(done['pages'])} notebook pages and "
+        f"wrote {target}/index.html (the summary"
+        + (", also as summary.pdf" if done.get("pdf") else "")
+        + f"), map.html, {len(done['pages'])} notebook pages and "
         f"{len(done['figures'])} static figures in {time.perf_counter() - started:.1f} s",
         highlight=False,
     )
@@ -259,7 +261,7 @@ def report_cmd(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Report folder.")] = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Render the notebooks, the standalone map, static figures and index.html of a run."""
+    """Render the summary page (index.html, summary.pdf), the map, notebook pages and figures."""
     run_report(load_config(config_file), run, out_dir)
 
 

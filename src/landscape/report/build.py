@@ -46,8 +46,11 @@ def run_figures(art: Run, cache_dir: str | os.PathLike[str] | None) -> dict[str,
     """
     docs, corpus, topics = art.documents, art.corpus, art.topics
     figures = {
-        # At print size the legend would squeeze the map; the labels on it suffice.
-        "document_map": maps.document_map(docs, corpus, topics).update_layout(showlegend=False),
+        # Coloured by theme with the theme names on it; at print size a one-level
+        # run's legend would squeeze the map, and its labels suffice.
+        "document_map": maps.document_map(
+            docs, corpus, topics, all_topics=art.all_topics
+        ).update_layout(showlegend=False),
         "topic_sizes": maps.topic_sizes(topics),
         "topic_hierarchy": maps.topic_hierarchy(art.hierarchy, art.all_topics),
         "source_comparison": maps.source_comparison(docs, corpus),

@@ -295,11 +295,21 @@ def _items(value: Any) -> list[Any]:
 
 
 def _terms(row: Any, n: int = 6) -> tuple[str, ...]:
-    found = []
+    """The topic's ``n`` best terms that say something new.
+
+    A term whose words all belong to a term already shown, or that holds all the
+    words of one, adds nothing for a reader: after "language model", neither
+    "language", "model" nor "large language model" is shown.
+    """
+    found: list[str] = []
+    seen: list[set[str]] = []
     for item in _items(getattr(row, "terms", None)):
         term = item.get("term") if isinstance(item, Mapping) else item
-        if term and str(term) not in found:
-            found.append(str(term))
+        words = set(str(term or "").lower().split())
+        if not words or any(words <= w or w <= words for w in seen):
+            continue
+        found.append(str(term))
+        seen.append(words)
     return tuple(found[:n])
 
 
