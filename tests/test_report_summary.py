@@ -416,13 +416,17 @@ def test_corpus_sentences_name_title_only_papers_and_unread_files(built):
 def test_theme_terms_shown_say_something_new():
     from types import SimpleNamespace
 
-    from landscape.report.summary_facts import _terms
+    from landscape.report.summary_facts import _terms, distinct_terms
 
     terms = ["language model", "language", "large language model", "large language", "large"]
-    terms += ["model", "LLMs", "generalization", "reasoning", "benchmarks"]
+    terms += ["models", "LLMs", "generalization", "reasoning", "benchmarks"]
     row = SimpleNamespace(terms=[{"term": t, "weight": 1.0} for t in terms])
     shown = _terms(row)
     assert shown == ("language model", "large language", "LLMs", "generalization", "reasoning",
                      "benchmarks")  # fmt: skip
     words = [set(t.lower().split()) for t in shown]
     assert not any(a <= b for i, a in enumerate(words) for j, b in enumerate(words) if i != j)
+    assert distinct_terms(["sequence", "sequences", "continual", "continual learning"]) == [
+        "sequence",
+        "continual",
+    ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -31,6 +31,7 @@ import pandas as pd
 
 from landscape.errors import InputError
 from landscape.fit.cluster import auto_consensus_runs
+from landscape.fit.phrases import fold
 from landscape.labels.llm import LLM_LABELS_FILE
 from landscape.maps import theme_colors
 from landscape.runs import IngestRecord, Run
@@ -294,23 +295,29 @@ def _items(value: Any) -> list[Any]:
     return list(value)
 
 
-def _terms(row: Any, n: int = 6) -> tuple[str, ...]:
-    """The topic's ``n`` best terms that say something new.
+def distinct_terms(terms: Iterable[Any], n: int = 6) -> list[str]:
+    """The first ``n`` terms that say something new, in order.
 
-    A term whose words all belong to a term already shown, or that holds all the
-    words of one, adds nothing for a reader: after "language model", neither
-    "language", "model" nor "large language model" is shown.
+    A term whose words (plurals folded) all belong to a term already kept, or
+    that holds all the words of one, adds nothing for a reader: after "language
+    model", neither "language", "models" nor "large language model" is kept.
     """
     found: list[str] = []
     seen: list[set[str]] = []
-    for item in _items(getattr(row, "terms", None)):
-        term = item.get("term") if isinstance(item, Mapping) else item
-        words = set(str(term or "").lower().split())
+    for term in terms:
+        words = {fold(w) for w in str(term or "").split()}
         if not words or any(words <= w or w <= words for w in seen):
             continue
         found.append(str(term))
         seen.append(words)
-    return tuple(found[:n])
+        if len(found) == n:
+            break
+    return found
+
+
+def _terms(row: Any, n: int = 6) -> tuple[str, ...]:
+    items = _items(getattr(row, "terms", None))
+    return tuple(distinct_terms([i.get("term") if isinstance(i, Mapping) else i for i in items], n))
 
 
 def _themes(run: Run, levels: pd.DataFrame, theme_level: int) -> list[Theme]:

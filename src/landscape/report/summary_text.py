@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from landscape.report.summary_facts import SummaryFacts, Theme, Trends
+from landscape.report.summary_facts import SummaryFacts, Theme, Trends, distinct_terms
 
 #: Themes smaller than this many papers are named in the limits as fragile.
 SMALL_THEME = 20
@@ -247,7 +247,7 @@ def _cell(row: pd.Series, full: bool) -> str:
 
 def _words(terms: pd.DataFrame, group: str, n: int = 6) -> list[str]:
     mine = terms[(terms["group"] == group) & (terms["side"] == group) & (terms["z"] > 1.96)]
-    return [str(t) for t in mine["term"].head(n)]
+    return distinct_terms(mine["term"], n)
 
 
 # --------------------------------------------------------------------------- corpus
