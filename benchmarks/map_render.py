@@ -12,8 +12,24 @@
   frame drawn), the page ready (wall), a zoom step (Plotly.relayout to a view
   twice as close, around the densest area, until the names are placed and a frame
   is painted; four steps from 1x to 16x and back out, each one cell value), a pan
-  step, a search round trip, and the JS heap. Timed cells: median [min-max] of
-  --repeats page loads (at least 3) with the load of the machine meanwhile.
+  step, a search round trip, and the page's memory after those (see below).
+  Timed cells: median [min-max] of --repeats page loads (at least 3) with the load
+  of the machine meanwhile.
+- Memory, after the load, the zoom and pan steps and the search: ``js_heap_mb``,
+  the JavaScript heap in use as Chromium reports it (CDP Performance.getMetrics
+  JSHeapUsedSize, garbage included: the figure of earlier runs); then, after a
+  forced collection (CDP HeapProfiler.collectGarbage), ``js_heap_live_mb`` (the
+  heap, Runtime.getHeapUsage usedSize) and ``array_buffers_mb`` (the backing
+  stores of typed arrays and external strings, Runtime.getHeapUsage
+  backingStorageSize: outside the heap, so JSHeapUsedSize never counts them);
+  ``page_mb`` is their sum, the memory the page keeps (issue 18: <= 150 MB at
+  1,000,000 papers). Around them, from /proc (smaps_rollup): the renderer
+  process of the page, resident (``renderer_rss_mb``, shared libraries
+  included) and private (``renderer_private_mb``: its own pages, what closing
+  the tab frees), and the private memory of the GPU process
+  (``gpu_private_mb``: with --disable-gpu, WebGL runs in software there and
+  plotly's point buffers live in it). Memory does not depend on the machine's
+  load; single values per page load, median [min-max] over the loads.
 - Screenshots at the initial view, 4x and 16x (--shots), and with --png a
   screenshot of runs/default's page (the README picture is the static map that
   `make report` writes, reports/figures/map.png, not this screenshot).
@@ -28,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -56,6 +73,11 @@ ARGS = [
 ]
 #: Zoom factors of the zoom steps, in order (each step halves or doubles the span).
 ZOOM_STEPS = [2, 4, 8, 16, 8, 4]
+#: The memory measures of each page load (MB; see the module doc).
+MEMORY = (
+    "js_heap_mb", "js_heap_live_mb", "array_buffers_mb", "page_mb", "renderer_rss_mb",
+    "renderer_private_mb", "gpu_private_mb",
+)  # fmt: skip
 
 
 def real_layout(folder: Path = LAYOUT) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -154,6 +176,76 @@ VIEW = """async ([c, z, dx]) => {
 }"""
 
 
+def _processes() -> dict[int, tuple[int, str]]:
+    """``pid: (parent pid, command line)`` of every process (Linux /proc)."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        out[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmd)
+    return out
+
+
+def _smaps_mb(pid: int) -> dict[str, float]:
+    """``rss`` and ``private`` (clean + dirty) memory of a process in MB, from smaps_rollup."""
+    fields: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, _, value = line.partition(":")
+        fields[key] = float(value.split()[0]) / 1000  # kB -> MB
+    return {"rss": fields["Rss"], "private": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
+def chromium_memory() -> dict[str, float]:
+    """Memory of this process's Chromium: its largest renderer (the page's) and its GPU process.
+
+    Children of this process only (other Chromiums on the machine are left out).
+    """
+    procs = _processes()
+    ours, todo = set(), [os.getpid()]
+    while todo:
+        parent = todo.pop()
+        kids = [pid for pid, (ppid, _) in procs.items() if ppid == parent]
+        ours.update(kids)
+        todo.extend(kids)
+    out: dict[str, float] = {}
+    for pid in ours:
+        cmd = procs[pid][1]
+        kind = "renderer" if "--type=renderer" in cmd else "gpu" if "--type=gpu" in cmd else None
+        if kind is None:
+            continue
+        try:
+            mem = _smaps_mb(pid)
+        except (OSError, KeyError):
+            continue
+        if kind == "renderer" and mem["private"] > out.get("renderer_private_mb", -1):
+            out["renderer_private_mb"] = mem["private"]
+            out["renderer_rss_mb"] = mem["rss"]
+        elif kind == "gpu":
+            out["gpu_private_mb"] = out.get("gpu_private_mb", 0) + mem["private"]
+    return out
+
+
+def page_memory(page) -> dict[str, float]:
+    """The page's memory (see the module doc), in MB."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    out = {"js_heap_mb": metrics["JSHeapUsedSize"] / 1e6}
+    cdp.send("HeapProfiler.collectGarbage")
+    usage = cdp.send("Runtime.getHeapUsage")
+    out["js_heap_live_mb"] = usage["usedSize"] / 1e6
+    out["array_buffers_mb"] = usage.get("backingStorageSize", 0) / 1e6
+    out["page_mb"] = out["js_heap_live_mb"] + out["array_buffers_mb"]
+    out.update(chromium_memory())
+    cdp.detach()
+    return out
+
+
 def visible_labels(page) -> list[str]:
     return page.evaluate(
         "Array.from(document.querySelectorAll('[data-label]')).filter(e => !e.hidden)"
@@ -164,7 +256,7 @@ def visible_labels(page) -> list[str]:
 def measure(browser, path: Path, repeats: int, shots: Path | None, tag: str) -> dict:
     timed: dict[str, list[float]] = {
         "first_render_s": [], "ready_wall_s": [], "zoom_step_s": [], "pan_step_s": [],
-        "search_s": [], "js_heap_mb": [],
+        "search_s": [], **{key: [] for key in MEMORY},
     }  # fmt: skip
     loads, out = [], {}
     for repeat in range(repeats):
@@ -192,10 +284,9 @@ def measure(browser, path: Path, repeats: int, shots: Path | None, tag: str) -> 
                 timeout=120_000,
             )
             timed["search_s"].append(time.perf_counter() - start)
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("Performance.enable")
-            metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-            timed["js_heap_mb"].append(metrics["JSHeapUsedSize"] / 1e6)
+            memory = page_memory(page)
+            for key in MEMORY:
+                timed[key].append(memory.get(key, float("nan")))
             out["search_count"] = page.text_content("#landscape-count")
             out["external_requests"] = len(external)
             out["console_errors"] = errors
@@ -263,7 +354,13 @@ def markdown(result: dict) -> str:
     cols = [
         ("write_s", "write (s)"), ("first_render_s", "first render (s)"),
         ("ready_wall_s", "ready (s)"), ("zoom_step_s", "zoom step (s)"),
-        ("pan_step_s", "pan step (s)"), ("search_s", "search (s)"), ("js_heap_mb", "JS heap (MB)"),
+        ("pan_step_s", "pan step (s)"), ("search_s", "search (s)"),
+    ]  # fmt: skip
+    mem_cols = [
+        ("js_heap_mb", "JS heap, garbage incl."), ("js_heap_live_mb", "JS heap, live"),
+        ("array_buffers_mb", "typed arrays"), ("page_mb", "page (live heap + arrays)"),
+        ("renderer_private_mb", "renderer private"), ("renderer_rss_mb", "renderer RSS"),
+        ("gpu_private_mb", "GPU process private"),
     ]  # fmt: skip
     lines = [
         "# Standalone map: size, first render, zoom step",
@@ -281,6 +378,17 @@ def markdown(result: dict) -> str:
         lines.append(
             f"| {int(n):,} | {row['size_mb']} | " + " | ".join(cells) + f" | {row['load']} |"
         )
+    lines += [
+        "",
+        "Memory (MB) after the load, the zoom and pan steps and a search (see the module doc "
+        "of benchmarks/map_render.py); it does not depend on the machine's load.",
+        "",
+        "| papers | " + " | ".join(name for _, name in mem_cols) + " |",
+        "|---" * (len(mem_cols) + 1) + "|",
+    ]
+    for n, row in result["sizes"].items():
+        cells = [machine.cell(row[key], ".1f") if key in row else "-" for key, _ in mem_cols]
+        lines.append(f"| {int(n):,} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -185,8 +185,8 @@ class Page:
         """Page pixel position of a document's point."""
         return tuple(
             self.js(
-                """(id) => {
-                const a = window.landscape.app, k = a.texts.doc_id.indexOf(id);
+                """async (id) => {
+                const a = window.landscape.app, k = await a.findDoc(id);
                 const fl = a.gd._fullLayout, box = a.gd.getBoundingClientRect();
                 return [box.left + fl.xaxis._offset + fl.xaxis.l2p(a.x[k]),
                         box.top + fl.yaxis._offset + fl.yaxis.l2p(a.y[k])];
@@ -214,24 +214,38 @@ class Page:
             arg=[query, expected],
         )
         self.page.wait_for_timeout(300)  # past the debounce
+        self.listed()
         return self.count()
+
+    def listed(self) -> None:
+        """Wait until the selection tab lists its papers (their titles are inflated first)."""
+        self.page.wait_for_function(
+            "!document.getElementById('landscape-results').hasAttribute('aria-busy')"
+        )
 
     def count(self) -> str:
         return self.page.locator("#landscape-count").text_content()
 
     def selected(self):
-        """The papers the map highlights (None: nothing dimmed), from every trace."""
+        """The papers the map highlights (None: nothing dimmed): the highlight traces' points."""
         return self.js(
-            """() => { const a = window.landscape.app, out = [];
-            if (a.gd.data.every(t => t.selectedpoints == null)) { return null; }
-            a.gd.data.forEach((t, c) => Array.from(t.selectedpoints || []).forEach(
-                p => out.push(a.texts.doc_id[a.paperOf({curveNumber: c, pointIndex: p})])));
-            return out; }"""
+            """async () => { const a = window.landscape.app, ks = [];
+            const base = a.gd.data.slice(0, a.nTraces);
+            if (base.every(t => t.marker.opacity > 0.5)) { return null; }
+            a.gd.data.forEach((t, c) => {
+              for (let p = 0; c >= a.nTraces && p < t.x.length; p++) {
+                ks.push(a.paperOf({curveNumber: c, pointIndex: p}));
+              }
+            });
+            return a.docIds(ks); }"""
         )
 
     def shown(self) -> int:
-        """Points drawn on the map, all traces."""
-        return self.js("window.landscape.app.gd.data.reduce((s, t) => s + t.x.length, 0)")
+        """Points drawn on the map (the traces of every colour, not the highlight's)."""
+        return self.js(
+            "window.landscape.app.gd.data.slice(0, window.landscape.app.nTraces)"
+            ".reduce((s, t) => s + t.x.length, 0)"
+        )
 
     def click(self, doc_id: str) -> dict:
         x, y = self.point_xy(doc_id)
@@ -292,6 +306,7 @@ class Page:
         self.page.mouse.move(x1, y1, steps=4)
         self.page.mouse.up()
         self.page.wait_for_function("(window.landscape.app.highlight || {}).kind === 'selection'")
+        self.listed()
 
     def download_csv(self) -> list[dict]:
         with self.page.expect_download() as info:
@@ -344,7 +359,10 @@ def test_offline_and_error_free(plain):
     page, documents, _ = plain
     page.check_clean()
     assert page.shown() == len(documents)
-    ids = page.js("window.landscape.app.texts.doc_id")
+    ids = page.js(
+        "(() => { const a = window.landscape.app; "
+        "return a.docIds(Array.from({length: a.n}, (_, k) => k)); })()"
+    )
     assert sorted(ids) == sorted(documents["doc_id"])
     # numbers travel as typed arrays, not JSON number lists
     assert page.js("window.landscape.app.x instanceof Float32Array")
@@ -360,6 +378,35 @@ def test_map_fills_the_window(plain):
     box = page.js("(() => { const r = document.getElementById('landscape-map')"
                   ".getBoundingClientRect(); return [r.width, r.height]; })()")  # fmt: skip
     assert box[0] >= 1400 - 400 and box[1] >= 900 - 60
+
+
+#: The map box's size and the plot's: [box width, box height, plot width, plot height].
+MAP_SIZE = """() => {
+  const g = document.getElementById('landscape-map'), r = g.getBoundingClientRect();
+  return [r.width, r.height, g._fullLayout.width, g._fullLayout.height];
+}"""
+#: Whether the plot fills its box, and the box is wider than ``min_width``.
+FILLS = f"""(minWidth) => {{
+  const s = ({MAP_SIZE})();
+  return s[0] > minWidth && Math.abs(s[0] - s[2]) < 2 && Math.abs(s[1] - s[3]) < 2;
+}}"""
+
+
+def test_map_follows_its_box_when_it_grows_after_drawing(fresh):
+    # An embedded page (notebook 04's iframe) can be laid out after the map is drawn:
+    # the plot must grow with its box and place its names again for the new size.
+    page, _, _ = fresh
+    page.page.add_style_tag(
+        content="#landscape-map { right: 45% !important; bottom: 40% !important; }"
+    )
+    page.page.wait_for_function(FILLS, arg=0, timeout=10_000)
+    small = page.page.evaluate(MAP_SIZE)
+    page.page.add_style_tag(content="#landscape-map { right: 0 !important; bottom: 0 !important; }")
+    page.page.wait_for_function(FILLS, arg=small[0] + 100, timeout=10_000)
+    page.page.wait_for_timeout(300)
+    found = page.js(OVERLAPS)
+    assert found["pairs"] == [] and {label for _, label, _ in found["labels"]} == set(THEMES)
+    page.check_clean()
 
 
 def test_colours_are_theme_shades(plain):
@@ -402,6 +449,10 @@ def test_search_highlights_and_clears(plain):
     assert sorted(page.selected()) == sorted(matches)
     items = page.page.locator("#landscape-results li .paper-link").all_text_contents()
     assert len(items) == expected
+    # a highlighted paper is drawn again over the dimmed map: hover and click still read it
+    first = matches.iloc[0]
+    assert corpus.set_index("doc_id").loc[first, "title"] in page.hover_text(first)
+    assert page.click(first)["title"] == corpus.set_index("doc_id").loc[first, "title"]
     assert page.search("nothing-matches-this") == f"0 of {len(corpus)} papers match"
     assert page.selected() == []
     assert page.search("") == f"{len(corpus)} papers"
@@ -468,6 +519,48 @@ def test_names_are_placed_again_after_a_pan(fresh):
 # --------------------------------------------------------------------------- topic tree
 
 
+def test_a_small_theme_beside_a_big_one_is_named_too(browser, tmp_path):
+    """The small theme's anchor lies under the big theme's name: its name moves, with a leader."""
+    rng = np.random.default_rng(3)
+    sizes = {0: 400, 1: 16, 2: 200}
+    centres = {0: (0.0, 0.0), 1: (0.6, 0.25), 2: (14.0, 9.0)}
+    spread = {0: 2.0, 1: 0.15, 2: 1.5}
+    topic = np.repeat(list(sizes), list(sizes.values()))
+    xy = np.concatenate([rng.normal(centres[t], spread[t], size=(sizes[t], 2)) for t in sizes])
+    ids = [f"p{i}" for i in range(len(topic))]
+    documents = pd.DataFrame(
+        {"doc_id": ids, "topic": topic, "x": xy[:, 0], "y": xy[:, 1], "topic_label": "x"}
+    )
+    names = ["Large language models", "Program synthesis", "Galaxy surveys"]
+    topics = pd.DataFrame({"topic": [0, 1, 2], "level": 0, "parent": -1, "label": names})
+    corpus = pd.DataFrame({"doc_id": ids, "title": ids, "abstract": "a"})
+    path = write_map_html(documents, corpus, topics, PROVENANCE, tmp_path / "small.html")
+    page = Page(browser, path)
+    try:
+        found = page.js(OVERLAPS)
+        assert found["pairs"] == []
+        assert sorted(label for _, label, _ in found["labels"]) == sorted(names)
+        leaders = page.js(
+            "Array.from(document.querySelectorAll('#landscape-leaders line'), l => l.dataset.topic)"
+        )
+        assert leaders == ["1"]  # the small theme's name moved; the big one kept its anchor
+        # the moved name stays near its papers: within its reach of the anchor
+        gap = page.js(
+            """() => { const a = window.landscape.app, fl = a.gd._fullLayout;
+            const c = a.data.labels.find(c => a.topics[c[0]].id === 1);
+            const e = document.querySelector('[data-topic="1"][data-label]');
+            const box = e.getBoundingClientRect(), map = a.gd.getBoundingClientRect();
+            const px = map.left + fl.xaxis._offset + fl.xaxis.l2p(c[1]);
+            const py = map.top + fl.yaxis._offset + fl.yaxis.l2p(c[2]);
+            return [Math.hypot(box.left + box.width / 2 - px, box.top + box.height / 2 - py),
+                    box.width + box.height]; }"""
+        )
+        assert gap[0] <= 1.7 * gap[1]
+        page.check_clean()
+    finally:
+        page.context.close()
+
+
 def test_tree_lists_levels_with_sizes_and_collapses(plain):
     page, documents, _ = plain
     page.tab("topics")
@@ -499,7 +592,7 @@ def test_tree_click_dims_the_rest_and_hover_outlines(plain):
     members = documents.loc[documents["level_0"] == THEME_ID + 1, "doc_id"]
     expected = len(members)
     assert sorted(page.selected()) == sorted(members)
-    assert page.js("window.landscape.app.gd.data[0].unselected.marker.opacity") < 0.2
+    assert page.js("window.landscape.app.gd.data[0].marker.opacity") < 0.2
     assert page.count() == f"{expected} of {len(documents)} papers in “Galaxies”"
     assert page.page.locator("#landscape-tree .tree-item.active").count() == 1
     item.click()  # again: clears
@@ -583,9 +676,9 @@ def test_box_selection_lists_and_exports_csv(fresh):
         for (let k = 0; k < a.n; k++) {
           const px = r.left + fl.xaxis._offset + fl.xaxis.l2p(a.x[k]);
           const py = r.top + fl.yaxis._offset + fl.yaxis.l2p(a.y[k]);
-          if (px >= x0 && px <= x1 && py >= y0 && py <= y1) { out.push(a.texts.doc_id[k]); }
+          if (px >= x0 && px <= x1 && py >= y0 && py <= y1) { out.push(k); }
         }
-        return out; }""",
+        return a.docIds(out); }""",
         [x0, y0, x1, y1],
     )
     assert 0 < len(inside) < len(documents)
@@ -602,6 +695,48 @@ def test_box_selection_lists_and_exports_csv(fresh):
     for row in rows:
         assert row["title"] == by_id.loc[row["doc_id"], "title"]
         assert row["year"] == str(by_id.loc[row["doc_id"], "year"])
+    page.check_clean()
+
+
+def test_lasso_selects_inside_and_a_click_clears(fresh):
+    page, documents, _ = fresh
+    box = page.page.locator("#landscape-map").bounding_box()
+    corners = [(0.2, 0.2), (0.8, 0.3), (0.5, 0.85)]
+    path = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy) for fx, fy in corners]
+    page.page.locator('.modebar-btn[data-val="lasso"]').first.click()
+    page.page.mouse.move(*path[0])
+    page.page.mouse.down()
+    for a, b in zip(path, [*path[1:], path[0]], strict=True):
+        for t in np.linspace(0.1, 1, 8):
+            page.page.mouse.move(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+    page.page.mouse.up()
+    page.page.wait_for_function("(window.landscape.app.highlight || {}).kind === 'selection'")
+    page.listed()
+    inside = page.js(
+        """(poly) => { const a = window.landscape.app, fl = a.gd._fullLayout;
+        const r = a.gd.getBoundingClientRect(), out = [];
+        for (let k = 0; k < a.n; k++) {
+          const x = r.left + fl.xaxis._offset + fl.xaxis.l2p(a.x[k]);
+          const y = r.top + fl.yaxis._offset + fl.yaxis.l2p(a.y[k]);
+          let on = false;
+          for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+            const [xi, yi] = poly[i], [xj, yj] = poly[j];
+            if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) { on = !on; }
+          }
+          if (on) { out.push(k); }
+        }
+        return a.docIds(out); }""",
+        path,
+    )
+    assert 0 < len(inside) < len(documents)
+    assert sorted(page.selected()) == sorted(inside)
+    assert page.count() == f"{len(inside)} of {len(documents)} papers selected"
+    assert page.page.locator("#landscape-selection polygon").count() == 1  # the lasso stays drawn
+    page.page.mouse.click(box["x"] + 5, box["y"] + box["height"] - 5)  # a click clears
+    assert page.selected() is None
+    assert page.page.locator("#landscape-selection polygon").count() == 0
+    page.page.locator('.modebar-btn[data-val="lasso"]').first.click()  # the tool off: pan again
+    assert page.js("document.querySelector('.landscape-selecting')") is None
     page.check_clean()
 
 

@@ -4,6 +4,7 @@ import base64
 import gzip
 import json
 import re
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,15 @@ import pytest
 
 from landscape.maps.style import theme_colors
 from landscape.report import map_data
-from landscape.report.map_data import OUTLIER_COLOR, page_data, topic_tree
+from landscape.report.map_data import (
+    DEFLATE_END,
+    OUTLIER_COLOR,
+    packed_records,
+    page_data,
+    topic_tree,
+    unpacked_records,
+    unpacked_texts,
+)
 from landscape.report.standalone import map_page_html
 
 DOCS = pd.DataFrame(
@@ -61,7 +70,7 @@ def unpack(spec):
 
 
 def texts(data):
-    return json.loads(gzip.decompress(base64.b64decode(data["texts"])))
+    return unpacked_texts(data)
 
 
 # --------------------------------------------------------------------------- footer
@@ -112,6 +121,34 @@ def test_columns_are_typed_arrays_in_page_order():
     t = texts(data)
     assert t["title"] == corpus["title"].to_numpy()[order].tolist()
     assert data["abstract_cap"] is None
+
+
+def test_texts_are_compressed_blocks_that_inflate_alone_and_together():
+    records = [f"paper {i} \u00e9\tabstract {i}" for i in range(50)] + ["line\nbreak"]
+    packed = packed_records(records, 8)
+    raw = base64.b64decode(packed["data"])
+    offsets = unpack(packed["offsets"])
+    assert len(offsets) == 8  # 7 blocks of 8 records and the end
+    for b in range(len(offsets) - 1):  # one block alone: what the page does to show a paper
+        block = zlib.decompressobj(-15)
+        text = block.decompress(raw[offsets[b] : offsets[b + 1]] + DEFLATE_END).decode("utf-8")
+        assert block.eof
+        expected = [r.replace("\n", " ") for r in records[b * 8 : (b + 1) * 8]]
+        assert text.split("\n") == [*expected, ""]
+    # the whole stream at once: what the page does to search
+    assert unpacked_records(packed, 51) == [*records[:50], "line break"]
+    with pytest.raises(ValueError, match="expected 52 records"):
+        unpacked_records(packed, 52)
+
+
+def test_texts_keep_doc_ids_and_split_title_from_abstract():
+    documents, corpus, topics = levels_run()
+    documents = documents.assign(doc_id=documents["doc_id"] + "\tx")
+    corpus = corpus.assign(doc_id=documents["doc_id"], abstract=[""] + [" a\tb "] * 39)
+    t = texts(page_data(documents, corpus, topics))
+    assert sorted(t["doc_id"]) == sorted(documents["doc_id"])  # a tab in an id stays
+    assert set(t["abstract"]) == {"", "a b"}
+    assert sorted(t["title"]) == sorted(corpus["title"])
 
 
 def test_tree_has_every_level_with_names_and_sizes():

@@ -3,10 +3,13 @@
 :func:`page_data` turns a run's tables into the one JSON object the page script
 (``map_page.js``) reads. Numbers travel as base64 typed arrays (``{"dtype",
 "bdata"}``, the form plotly.js reads), four bytes a coordinate instead of a
-dozen characters of JSON; the per-paper texts (doc ids, titles, abstracts) as
-one gzip-compressed, base64 JSON document that the page inflates with the
-browser's ``DecompressionStream``. Nothing here reaches the page as HTML: the
-page script puts every string into the document with ``textContent``.
+dozen characters of JSON. The per-paper texts (doc ids; titles with abstracts)
+travel, and stay in the page's memory, as compressed blocks (:func:`packed_records`):
+the page inflates one block with the browser's ``DecompressionStream`` when it
+shows a paper, and streams through all of them when it searches, so a
+1,000,000-paper page never holds a million strings. Nothing here reaches the
+page as HTML: the page script puts every string into the document with
+``textContent``.
 
 Papers are reordered (outliers first, so topics draw over them); ``order``
 gives each page position's row of ``documents``.
@@ -15,8 +18,7 @@ gives each page position's row of ``documents``.
 from __future__ import annotations
 
 import base64
-import gzip
-import json
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +39,14 @@ OUTLIER_COLOR = "#D2D2D2"
 HULL_TRIM = 0.05
 #: Term lists join terms with this; a map label is a name, never a term list.
 TERM_SEPARATOR = "·"
+#: Uncompressed bytes of texts in one block (the page inflates a block to show one
+#: paper): large enough to compress about as well as one stream.
+BLOCK_BYTES = 256_000
+#: Ends every record of :func:`packed_records`; separates a paper's title and abstract.
+RECORD_END, FIELD_SEPARATOR = "\n", "\t"
+#: An empty final deflate block: a block cut at a full flush point plus these bytes
+#: is a complete raw deflate stream.
+DEFLATE_END = b"\x03\x00"
 
 
 def typed(values: np.ndarray, dtype: str) -> dict[str, str]:
@@ -54,10 +64,95 @@ def typed(values: np.ndarray, dtype: str) -> dict[str, str]:
     return {"dtype": dtype, "bdata": base64.b64encode(raw).decode("ascii")}
 
 
-def packed_json(obj: Any) -> str:
-    """``obj`` as JSON, gzip-compressed and base64-encoded (the page inflates it)."""
-    raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
+def _one_line(text: str) -> str:
+    """``text`` without the separators of :func:`packed_texts` (a tab or newline: a space)."""
+    if RECORD_END in text or FIELD_SEPARATOR in text:
+        return text.replace(FIELD_SEPARATOR, " ").replace(RECORD_END, " ")
+    return text
+
+
+def packed_records(records: Sequence[str], block: int) -> dict[str, Any]:
+    """Strings as blocks of raw deflate that can be inflated one by one or all in one go.
+
+    Each record ends with a newline (:data:`RECORD_END`; one inside a record
+    becomes a space); records ``[i * block, (i + 1) * block)`` form block ``i``.
+    The blocks are one deflate stream with a full flush after each block, so
+    that the whole stream inflates at once (a search) and block ``i`` alone is
+    ``data[offsets[i]:offsets[i + 1]]`` followed by :data:`DEFLATE_END` (one paper).
+
+    Args:
+        records: The strings (UTF-8 encoded).
+        block: Records per block.
+
+    Returns:
+        ``{"data": base64, "offsets": typed u4 array}``: the stream and each
+        block's start, plus one past the last block (before the stream's end).
+    """
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9)
+    chunks: list[bytes] = []
+    offsets = [0]
+    size = 0
+    for start in range(0, len(records), block):
+        raw = "".join(
+            r.replace(RECORD_END, " ") + RECORD_END for r in records[start : start + block]
+        )
+        for chunk in (packer.compress(raw.encode("utf-8")), packer.flush(zlib.Z_FULL_FLUSH)):
+            chunks.append(chunk)
+            size += len(chunk)
+        offsets.append(size)
+    chunks.append(packer.flush())
+    return {
+        "data": base64.b64encode(b"".join(chunks)).decode("ascii"),
+        "offsets": typed(np.asarray(offsets, dtype=np.int64), "u4"),
+    }
+
+
+def unpacked_records(packed: dict[str, Any], n: int) -> list[str]:
+    """The ``n`` strings of :func:`packed_records` (the page's reading, for tests and tools)."""
+    raw = zlib.decompress(base64.b64decode(packed["data"]), -15).decode("utf-8")
+    records = raw.split(RECORD_END)
+    if len(records) != n + 1 or records[-1]:
+        raise ValueError(f"expected {n} records, found {len(records) - 1}")
+    return records[:n]
+
+
+def texts_block(texts: dict[str, list[str]]) -> int:
+    """Records per block: about :data:`BLOCK_BYTES` of titles and abstracts, a power of two."""
+    n = len(texts["title"])
+    if not n:
+        return 256
+    chars = sum(len(t) + len(a) + 2 for t, a in zip(texts["title"], texts["abstract"], strict=True))
+    per = BLOCK_BYTES / max(chars / n, 1)
+    return int(2 ** min(max(round(np.log2(per)), 4), 12))
+
+
+def packed_texts(texts: dict[str, list[str]]) -> dict[str, Any]:
+    """The page's texts: ``{"block", "ids", "text"}``, each of the two :func:`packed_records`.
+
+    ``ids`` holds the doc ids, ``text`` each paper's title and abstract joined
+    by a tab (:data:`FIELD_SEPARATOR`).
+    """
+    block = texts_block(texts)
+    joined = [
+        _one_line(t) + FIELD_SEPARATOR + _one_line(a)
+        for t, a in zip(texts["title"], texts["abstract"], strict=True)
+    ]
+    return {
+        "block": block,
+        "ids": packed_records(texts["doc_id"], block),
+        "text": packed_records(joined, block),
+    }
+
+
+def unpacked_texts(data: dict[str, Any]) -> dict[str, list[str]]:
+    """``{"doc_id", "title", "abstract"}`` lists of a :func:`page_data` object's texts."""
+    n = data["n"]
+    pairs = [r.split(FIELD_SEPARATOR, 1) for r in unpacked_records(data["texts"]["text"], n)]
+    return {
+        "doc_id": unpacked_records(data["texts"]["ids"], n),
+        "title": [p[0] for p in pairs],
+        "abstract": [p[1] if len(p) > 1 else "" for p in pairs],
+    }
 
 
 def _index_dtype(n: int) -> str:
@@ -297,7 +392,8 @@ def page_data(
 
     Returns:
         ``{"n", "columns", "topics", "topic_level", "colors", "labels",
-        "sources", "source_combos", "texts", "abstract_cap", "preset"?}``:
+        "sources", "source_combos", "texts", "abstract_cap", "preset"?}``
+        (``texts``: see :func:`packed_texts`, read back by :func:`unpacked_texts`):
         ``columns`` holds typed arrays of length n (``x``, ``y``, ``color``,
         ``levels`` (one per level: each paper's row of ``topics``, -1 for
         none), ``source``, ``year`` (0: unknown; absent without dates));
@@ -368,7 +464,7 @@ def page_data(
         "labels": _candidates(docs, ids_by_level, tree),
         "sources": names,
         "source_combos": combos,
-        "texts": packed_json(texts),
+        "texts": packed_texts(texts),
         "abstract_cap": cap,
     }
     if highlight is not None:

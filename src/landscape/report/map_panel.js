@@ -4,7 +4,7 @@
 // reach the document through textContent only.
 function landscapePanel(app) {
   "use strict";
-  var MAX_LISTED = 200;
+  var MAX_LISTED = app.listed;
   var n = app.n;
   var data = app.data;
 
@@ -19,9 +19,9 @@ function landscapePanel(app) {
   var treeEl = document.getElementById("landscape-tree");
   var nodes = [];
   function papersOf(t) {
-    var rows = app.levels[t.level], out = [];
-    for (var k = 0; k < n; k++) { if (rows[k] === t.row) { out.push(k); } }
-    return out;
+    var rows = app.levels[t.level], out = new Int32Array(t.size), m = 0;
+    for (var k = 0; k < n; k++) { if (rows[k] === t.row) { out[m++] = k; } }
+    return out.subarray(0, m);
   }
   function toggle(t) {
     var h = app.highlight;
@@ -276,33 +276,46 @@ function landscapePanel(app) {
   var note = document.getElementById("selection-count");
   var csvButton = document.getElementById("selection-csv");
   function visible(docs) {
-    return docs.filter(function (k) { return app.keep[k]; });
+    var out = [];
+    for (var i = 0; i < docs.length; i++) { if (app.keep[docs[i]]) { out.push(docs[i]); } }
+    return out;
   }
+  // The list: its titles come from the compressed texts (a promise); aria-busy
+  // until they are in, and a newer list replaces an older one still on its way.
+  var listToken = 0;
   function renderSelection(h) {
+    var token = ++listToken;
     list.replaceChildren();
     csvButton.disabled = !h;
     heading.hidden = !h;
     if (!h) {
+      list.removeAttribute("aria-busy");
       note.textContent = "Select papers on the map with the box or lasso tool (top right), " +
         "search, or click a topic.";
-      return;
+      return Promise.resolve();
     }
     heading.textContent = h.name;
     var docs = visible(h.docs);
     note.textContent = app.fmt(docs.length) + (docs.length === 1 ? " paper" : " papers");
-    docs.slice(0, MAX_LISTED).forEach(function (k) {
-      var li = el("li");
-      var button = el("button", "paper-link", app.texts.title[k] || "(no title)");
-      button.type = "button";
-      button.dataset.index = String(k);
-      var meta = [app.year && app.year[k] ? String(app.year[k]) : "", app.topicName(k)];
-      li.append(button, el("span", "meta", meta.filter(Boolean).join(" \u00b7 ")));
-      list.appendChild(li);
+    var listed = docs.slice(0, MAX_LISTED);
+    list.setAttribute("aria-busy", "true");
+    return app.titles(listed).then(function (titles) {
+      if (token !== listToken) { return; }
+      listed.forEach(function (k, i) {
+        var li = el("li");
+        var button = el("button", "paper-link", titles[i] || "(no title)");
+        button.type = "button";
+        button.dataset.index = String(k);
+        var meta = [app.year && app.year[k] ? String(app.year[k]) : "", app.topicName(k)];
+        li.append(button, el("span", "meta", meta.filter(Boolean).join(" \u00b7 ")));
+        list.appendChild(li);
+      });
+      if (docs.length > MAX_LISTED) {
+        list.appendChild(el("li", "more",
+          "\u2026 and " + app.fmt(docs.length - MAX_LISTED) + " more (all of them in the CSV)"));
+      }
+      list.removeAttribute("aria-busy");
     });
-    if (docs.length > MAX_LISTED) {
-      list.appendChild(el("li", "more",
-        "\u2026 and " + app.fmt(docs.length - MAX_LISTED) + " more (all of them in the CSV)"));
-    }
   }
   list.addEventListener("click", function (ev) {
     var button = ev.target.closest("button[data-index]");
@@ -315,36 +328,33 @@ function landscapePanel(app) {
     if (/^[=+\-@\t\r]/.test(text)) { text = "'" + text; }
     return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
   }
+  // The CSV text of papers docs (a promise: ids and titles come from the compressed texts).
   function csv(docs) {
-    var lines = [["doc_id", "title", "year", "topic", "theme", "sources"].join(",")];
-    docs.forEach(function (k) {
-      var theme = app.topicOf(k, 0);
-      lines.push([app.texts.doc_id[k], app.texts.title[k],
-        app.year && app.year[k] ? app.year[k] : "", app.topicName(k),
-        theme ? theme.label : "", app.sourceNames(k).join("; ")].map(cell).join(","));
+    return Promise.all([app.docIds(docs), app.titles(docs)]).then(function (found) {
+      var lines = [["doc_id", "title", "year", "topic", "theme", "sources"].join(",")];
+      docs.forEach(function (k, i) {
+        var theme = app.topicOf(k, 0);
+        lines.push([found[0][i], found[1][i],
+          app.year && app.year[k] ? app.year[k] : "", app.topicName(k),
+          theme ? theme.label : "", app.sourceNames(k).join("; ")].map(cell).join(","));
+      });
+      return "\ufeff" + lines.join("\r\n") + "\r\n";
     });
-    return "\ufeff" + lines.join("\r\n") + "\r\n";
   }
   csvButton.addEventListener("click", function () {
     if (!app.highlight) { return; }
-    var blob = new Blob([csv(visible(app.highlight.docs))], { type: "text/csv;charset=utf-8" });
-    var a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = "landscape-selection.csv";
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
-  });
-
-  app.gd.on("plotly_selected", function (ev) {
-    if (!ev || !ev.points || app.clearing) { return; }
-    var docs = ev.points.map(app.paperOf);
-    app.setHighlight({ kind: "selection", name: "Selected on the map", docs: docs });
-    app.showTab("selection");
-  });
-  app.gd.on("plotly_deselect", function () {
-    if (!app.clearing && app.highlight && app.highlight.kind === "selection") { app.setHighlight(null); }
+    csvButton.disabled = true;
+    csv(visible(app.highlight.docs)).then(function (text) {
+      csvButton.disabled = !app.highlight;
+      var blob = new Blob([text], { type: "text/csv;charset=utf-8" });
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = "landscape-selection.csv";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+    });
   });
 
   app.on("highlight", function (h) { treeActive(h); renderSelection(h); });

@@ -6,12 +6,21 @@ search box sits above it, and a side panel holds, in tabs, the topic tree
 (a year histogram with a brush, a source list), the paper under the cursor or
 clicked, and the current selection (box or lasso, a search, a topic) with a
 CSV download; a provenance footer closes the panel. Topic names are placed on
-the map at the level that suits the zoom, never overlapping (``map_labels.js``).
+the map at the level that suits the zoom, never overlapping; at the initial
+zoom a theme name with no room on its anchor moves to the nearest free spot,
+with a thin leader line (``map_labels.js``).
 
-Size: numbers travel as base64 typed arrays, texts and plotly.js as
-gzip-compressed base64 that the browser inflates (``DecompressionStream``), and
-abstracts are cut to fit :data:`landscape.report.map_data.ABSTRACT_BUDGET`;
-see :mod:`landscape.report.map_data`.
+Size: numbers travel as base64 typed arrays, plotly.js as gzip-compressed
+base64 that the browser inflates (``DecompressionStream``), texts as blocks of
+raw deflate, and abstracts are cut to fit
+:data:`landscape.report.map_data.ABSTRACT_BUDGET`; see :mod:`landscape.report.map_data`.
+
+Memory: the texts stay compressed in the page (a block is inflated to show a
+paper, the whole stream to search), the base64 text of the data and of
+plotly.js is dropped once decoded, a highlight is drawn as extra traces, and
+the box and lasso tools are the page's own (plotly's keep per-point arrays), so
+a 1,000,000-paper page keeps about 120 MB of JavaScript heap and typed arrays
+(``benchmarks/map_render.py``).
 
 The page makes no network request, so it opens from ``file://`` on a machine
 with no network. Security: data reaches the page in two ways only. Strings
@@ -51,7 +60,15 @@ PLOT_CONFIG = {
     "doubleClick": "reset",
     "displayModeBar": True,
     # Box zoom would stretch one axis; scroll and the +/- buttons keep scales equal.
-    "modeBarButtonsToRemove": ["zoom2d", "autoScale2d", "toggleSpikelines", "resetViews"],
+    # The page has box and lasso buttons of its own (plotly's keep per-point arrays).
+    "modeBarButtonsToRemove": [
+        "zoom2d",
+        "autoScale2d",
+        "toggleSpikelines",
+        "resetViews",
+        "select2d",
+        "lasso2d",
+    ],
 }
 #: Plotly layout of the map: no axes, drag to pan, scroll to zoom. The page sets
 #: ranges of equal scale itself: ``scaleanchor`` would recompute every point's
@@ -252,6 +269,8 @@ worker-src blob:; connect-src 'none'">
 <div id="landscape-stage">
 <div id="landscape-map" class="landscape-map"></div>
 <svg id="landscape-outline" aria-hidden="true"></svg>
+<svg id="landscape-leaders" aria-hidden="true"></svg>
+<svg id="landscape-selection" aria-hidden="true"></svg>
 <div id="landscape-labels" aria-hidden="true"></div>
 <div id="landscape-hover" role="tooltip" hidden></div>
 <p id="landscape-loading">Loading the map\u2026</p>
