@@ -570,6 +570,22 @@ def test_topics_over_time_years(run):
         assert sum(t.y[i] for t in shares.data) == pytest.approx(1.0)
 
 
+def test_topics_over_time_takes_the_map_colours_and_skips_thin_years(run):
+    documents, corpus, _, _ = run
+    n = len(corpus)
+    # 2019 holds 3 papers: its shares would say nothing.
+    years = corpus.drop(columns="date").assign(
+        year=[2019] * 3 + [2020] * (n // 2) + [2021] * (n - 3 - n // 2)
+    )
+    colors = {int(t): "#123456" for t in documents["topic"].unique()}
+    fig = maps.topics_over_time(documents, years, top_n=2, colors=colors, min_docs=10)
+    assert all(t.line.color == "#123456" for t in fig.data if t.name != "other")
+    assert all(list(t.x) == [2020, 2021] for t in fig.data)
+    assert list(maps.topics_over_time(documents, years, top_n=2).data[0].x) == [2019, 2020, 2021]
+    empty = maps.topics_over_time(documents, years, min_docs=10_000)
+    assert len(empty.data) == 0 and "10000 dated papers" in empty.layout.annotations[0].text
+
+
 def test_topics_over_time_dates_and_gaps(run):
     documents, corpus, _, _ = run
     sparse = corpus.assign(date=["2020-01-03" if i % 2 else "2020-04-20" for i in range(60)])

@@ -430,3 +430,18 @@ def test_theme_terms_shown_say_something_new():
         "sequence",
         "continual",
     ]
+
+
+def test_every_figure_shows_a_theme_in_its_map_colour(built):
+    facts, _ = built
+    figures = summary_figures(facts)
+    assert {"theme_shares", "theme_trends"} <= set(figures)
+    name_of = {t.label: t for t in facts.themes}
+    shares = [t for t in figures["theme_shares"].data if t.name in name_of]
+    assert len(shares) == len(facts.themes)
+    for trace in shares:
+        assert (
+            trace.line.color == name_of[trace.name].color == facts.colors[name_of[trace.name].topic]
+        )
+    colours = set(facts.colors.values())
+    assert all(t.line.color in colours for t in figures["theme_trends"].data)

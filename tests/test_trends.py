@@ -196,6 +196,10 @@ def test_theme_trends_figure(data, table):
     assert fig.layout.width == 900
     assert_no_markup(fig)
     assert len(theme_trends_figure(table, pc, top_n=1).data) == 2
+    colors = {int(t): "#0a0b0c" for t in table["topic"]}
+    named = theme_trends_figure(table, pc, colors=colors, noun="topics")
+    assert {t.line.color for t in named.data} == {"#0a0b0c"}
+    assert [a.text for a in named.layout.annotations][:2] == ["Growing topics", "Fading topics"]
 
 
 def test_trend_strength_figure(table):

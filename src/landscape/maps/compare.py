@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -151,6 +153,8 @@ def topics_over_time(
     top_n: int = 10,
     normalize: bool = False,
     *,
+    colors: Mapping[int, str] | None = None,
+    min_docs: int = 0,
     title: str = "Topics over time",
     width: int | None = 1000,
     height: int | None = 550,
@@ -171,6 +175,10 @@ def topics_over_time(
         top_n: Topics shown by name (largest among dated papers, outliers excluded);
             the other topics and the outliers are grouped as "other".
         normalize: Show each period's shares (stacked areas summing to 1) instead of counts.
+        colors: ``{topic: "#RRGGBB"}``, for example the map's theme colours
+            (:func:`landscape.maps.theme_colors`); default one colour per topic.
+        min_docs: Periods with fewer dated papers are left out: the share of a
+            year with two papers says nothing, and the trend tests skip it too.
         title: Figure title (trusted markup).
         width: Figure width in px.
         height: Figure height in px.
@@ -211,10 +219,15 @@ def topics_over_time(
     groups = [*ranked, *(["other"] if "other" in counts.columns else [])]
     counts = counts.reindex(columns=groups, fill_value=0)
     totals = counts.sum(axis=1)
+    if min_docs > 0:
+        kept = totals >= min_docs
+        counts, totals = counts[kept], totals[kept]
+        if counts.empty:
+            return empty_figure(f"No period has {min_docs} dated papers", title, width, height)
     values = counts.div(totals.where(totals > 0, 1), axis=0) if normalize else counts
 
     labels = label_map(None, documents)
-    colors = topic_colors(documents["topic"])
+    colors = {**topic_colors(documents["topic"]), **(colors or {})}
     fig = go.Figure()
     for group in groups:
         label = "other" if group == "other" else topic_name(labels, int(group))
@@ -240,7 +253,7 @@ def topics_over_time(
     fig.update_xaxes(
         title="Year" if is_year else "Period start",
         type="linear" if is_year else "date",
-        dtick=1 if is_year and len(full) <= 30 else None,
+        dtick=1 if is_year and len(counts) <= 30 else None,
         tickformat="d" if is_year else None,
     )
     fig.update_yaxes(

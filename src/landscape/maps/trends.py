@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ def theme_trends_figure(
     period_counts: PeriodCounts,
     top_n: int = 5,
     *,
+    colors: Mapping[int, str] | None = None,
+    noun: str = "themes",
     title: str = "Emerging and fading themes",
     width: int | None = 1000,
     height: int | None = 700,
@@ -45,6 +48,9 @@ def theme_trends_figure(
         trends: Output of :func:`landscape.stats.trends.trends_from_counts`; shape (n_topics, 17).
         period_counts: The :class:`~landscape.stats.trends.PeriodCounts` the table came from.
         top_n: Themes per panel, taken in table order (strongest first).
+        colors: ``{topic: "#RRGGBB"}``, for example the map's colours
+            (:func:`landscape.maps.theme_colors`); default one colour per theme.
+        noun: What the rows are, in the panel titles ("Growing themes", "Growing topics").
         title: Figure title (trusted markup).
         width: Figure width in px.
         height: Figure height in px.
@@ -63,15 +69,16 @@ def theme_trends_figure(
     periods = [p for p in period_counts.counts.index if first <= p <= last]
     counts = period_counts.counts.loc[periods]
     totals = period_counts.totals.loc[periods].to_numpy()
-    colors = topic_colors(trends["topic"])
+    colors = {**topic_colors(trends["topic"]), **(colors or {})}
     fig = make_subplots(
         rows=2,
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.09,
-        subplot_titles=[name for _, name in _PANELS],
+        subplot_titles=[f"{name.split()[0]} {noun}" for _, name in _PANELS],
     )
     for row, (direction, name) in enumerate(_PANELS, start=1):
+        name = f"{name.split()[0]} {noun}"
         part = shown[direction]
         if part.empty:
             fig.add_annotation(

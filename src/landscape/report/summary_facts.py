@@ -103,6 +103,7 @@ class Trends:
         counts: Papers per year and theme (:class:`~landscape.stats.trends.PeriodCounts`).
         topic_counts: Papers per year and topic.
         alpha: The false discovery rate of the verdicts.
+        min_period_docs: Years with fewer dated papers are not tested (nor drawn).
     """
 
     themes: pd.DataFrame
@@ -110,6 +111,7 @@ class Trends:
     counts: trends.PeriodCounts
     topic_counts: trends.PeriodCounts
     alpha: float
+    min_period_docs: int = 0
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,9 @@ class SummaryFacts:
         ledger: Where the ledger is, relative to nothing ("" when none).
         method: :class:`Method`.
         provenance: The run's ``provenance.json``.
+        colors: ``{topic: "#RRGGBB"}`` for every topic of every level: the map's
+            colours (:func:`landscape.maps.theme_colors`), so every figure of the
+            page shows a theme in the same hue.
     """
 
     run_name: str
@@ -188,6 +193,7 @@ class SummaryFacts:
     ledger: str
     method: Method
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    colors: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def date_col(self) -> str | None:
@@ -363,7 +369,7 @@ def _trends(
         return None, f"the dated papers span too few years for a trend test ({exc})"
     except InputError:
         return None, "no paper has a publication date or year"
-    return Trends(theme_table, topic_table, counts, topic_counts, alpha), ""
+    return Trends(theme_table, topic_table, counts, topic_counts, alpha, min_period_docs), ""
 
 
 def _comparison(
@@ -476,4 +482,5 @@ def summary_facts(
         ledger=str(record.folder / "ledger.parquet") if record is not None else "",
         method=_method(run, levels, theme_level),
         provenance=dict(run.provenance),
+        colors={int(t): c for t, c in theme_colors(levels).items()},
     )
