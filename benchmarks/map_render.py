@@ -57,20 +57,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import machine
 
+from landscape.report.pdf import CHROMIUM_ARGS
 from landscape.report.standalone import write_map_html
 
 ROOT = Path(__file__).resolve().parents[1]
 ARXIV = ROOT.parent / "shared" / "corpora" / "arxiv_dev_labelled.parquet"
 LAYOUT = ROOT / "data" / "interim" / "map_bench"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = list(CHROMIUM_ARGS)
 #: Zoom factors of the zoom steps, in order (each step halves or doubles the span).
 ZOOM_STEPS = [2, 4, 8, 16, 8, 4]
 #: The memory measures of each page load (MB; see the module doc).

@@ -19,6 +19,9 @@ DATA = Path(__file__).parent / "data"
 os.environ["LANDSCAPE_CACHE"] = tempfile.mkdtemp(prefix="landscape-test-cache-")
 atexit.register(shutil.rmtree, os.environ["LANDSCAPE_CACHE"], ignore_errors=True)
 
+# Imported once the cache folder above is set, as every landscape import in the tests.
+from landscape.report.pdf import CHROMIUM_ARGS as PDF_CHROMIUM_ARGS  # noqa: E402
+
 ABSTRACT = (
     "We present a method for learning representations of scientific abstracts that "
     "groups papers by theme, evaluate it on three corpora, and show that it is stable "
@@ -268,15 +271,9 @@ def strings(obj):
 
 #: Debian's Chromium, driven by Playwright (Playwright's own download fails here).
 CHROMIUM = Path("/usr/bin/chromium")
-#: Headless flags: no sandbox as root, and none of Chromium's own network calls.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+#: Headless flags: no sandbox as root, and none of Chromium's own network calls
+#: (the same flags as the summary's PDF print).
+CHROMIUM_ARGS = list(PDF_CHROMIUM_ARGS)
 
 
 def require_chromium() -> None:
