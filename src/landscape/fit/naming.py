@@ -300,6 +300,21 @@ def _with_pairs(
     )
 
 
+#: Papers read to spell a name as its papers write it.
+SPELLING_SAMPLE = 20
+
+
+def _texts_with(rows: sp.csr_matrix, col: int, docs: np.ndarray, texts: Sequence[str]) -> list[str]:
+    """The texts of the first :data:`SPELLING_SAMPLE` of ``docs`` that contain phrase ``col``."""
+    found: list[int] = []
+    for lo in range(0, len(docs), 2000):
+        block = docs[lo : lo + 2000]
+        found += block[rows[block][:, col].nonzero()[0]].tolist()
+        if len(found) >= SPELLING_SAMPLE:
+            break
+    return [texts[i] for i in found[:SPELLING_SAMPLE]]
+
+
 def surface(words: tuple[str, ...], texts: Sequence[str], capital: bool = True) -> str:
     """The spelling of ``words`` most used in ``texts``, first letter upper-cased if ``capital``."""
     parts = [re.escape(w) + (r"(?:e?s)?" if i == len(words) - 1 else r"s?") for i, w in
@@ -425,8 +440,10 @@ def name_levels(
                 level_names.append(Name(f"Topic {t} (unnamed)", (), 0.0, 0.0))
                 continue
             parts = tuple(index.words[col] for col in cand.phrases[at])
-            sample = [texts[i] for i in docs_of[k][t][:300]]
-            shown = [surface(w, sample, capital=j == 0) for j, w in enumerate(parts)]
+            shown = [
+                surface(index.words[col], _texts_with(rows, col, docs_of[k][t], texts), j == 0)
+                for j, col in enumerate(cand.phrases[at])
+            ]
             level_names.append(
                 Name(
                     " and ".join(shown),

@@ -47,22 +47,26 @@ def level_columns(levels: Levels) -> dict[str, np.ndarray]:
 
 
 #: Papers read to spell a term as its papers write it.
-SPELLING_SAMPLE = 30
+SPELLING_SAMPLE = 8
 
 
-def _spellings(index: PhraseIndex, columns: np.ndarray, texts: Sequence[str] | None) -> dict:
-    """``{column: text}``: each phrase as its papers spell it ("queries", not "querie").
+def _spellings(
+    index: PhraseIndex, columns: np.ndarray, texts: Sequence[str] | None, known: dict[int, str]
+) -> dict[int, str]:
+    """``known`` plus each of ``columns`` as its papers spell it ("queries", not "querie").
 
     Phrases compare folded words (:func:`landscape.fit.phrases.fold`); a term
     shown to a reader takes the spelling most used in the first
-    :data:`SPELLING_SAMPLE` papers that contain it.
+    :data:`SPELLING_SAMPLE` papers that contain it. ``known`` holds the
+    spellings found for other levels of the same run (the same phrase is
+    spelled once).
     """
+    cols = np.array([c for c in np.unique(columns) if int(c) not in known], dtype=np.int64)
     if texts is None:
-        return {int(c): " ".join(index.words[c]) for c in columns}
-    cols = np.unique(columns)
+        return known | {int(c): " ".join(index.words[c]) for c in cols}
     where = index.presence[:, cols].tocsc()
     papers = [where.indices[where.indptr[j] : where.indptr[j + 1]] for j in range(len(cols))]
-    return {
+    return known | {
         int(c): surface(index.words[c], [texts[i] for i in rows[:SPELLING_SAMPLE]], capital=False)
         for c, rows in zip(cols, papers, strict=True)
     }
@@ -74,8 +78,13 @@ def _ctfidf(
     k: int,
     n: int = 25,
     texts: Sequence[str] | None = None,
-) -> list[list[dict]]:
-    """Top ``n`` class-TF-IDF phrases of each of ``k`` topics, with weights, spelled as written."""
+    known: dict[int, str] | None = None,
+) -> tuple[list[list[dict]], dict[int, str]]:
+    """Top ``n`` class-TF-IDF phrases of each of ``k`` topics, with weights, spelled as written.
+
+    Returns:
+        The terms per topic, and ``known`` with their spellings added.
+    """
     from bertopic.vectorizers import ClassTfidfTransformer
 
     counts = sp.csr_matrix(membership(labels, k).T @ index.presence.astype(np.float64))
@@ -86,8 +95,8 @@ def _ctfidf(
         order = [i for i in np.lexsort((row.indices, -row.data))[:n] if row.data[i] > 0]
         tops.append([(int(row.indices[i]), round(float(row.data[i]), 6)) for i in order])
     columns = np.array([c for top in tops for c, _ in top], dtype=np.int64)
-    spelled = _spellings(index, columns, texts)
-    return [[{"term": spelled[c], "weight": w} for c, w in top] for top in tops]
+    spelled = _spellings(index, columns, texts, known or {})
+    return [[{"term": spelled[c], "weight": w} for c, w in top] for top in tops], spelled
 
 
 def tree_tables(
@@ -125,6 +134,7 @@ def tree_tables(
     ids = global_ids(levels)
     title_of = dict(zip(doc_ids, titles, strict=True))
     bert = topic_table.set_index("topic")
+    spelled: dict[int, str] = {}  # phrase column -> spelling, shared by the levels
     rows = []
     for k, labels in enumerate(levels.labels):
         parents = levels.parents(k)
@@ -136,7 +146,8 @@ def tree_tables(
             ctfidf = {t: list(bert.loc[t, "ctfidf_terms"]) for t in range(kk)}
         else:
             reps = representative_docs(embeddings, labels, doc_ids)
-            ctfidf = dict(enumerate(_ctfidf(index, labels, kk, texts=texts)))
+            found, spelled = _ctfidf(index, labels, kk, texts=texts, known=spelled)
+            ctfidf = dict(enumerate(found))
             terms = {t: c[:10] for t, c in ctfidf.items()}
         for t in range(kk):
             name = names[k][t]
