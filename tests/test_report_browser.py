@@ -299,7 +299,13 @@ class Page:
 
     def box_select(self, x0: float, y0: float, x1: float, y1: float) -> None:
         """Drag a selection box between two page positions with the modebar's box tool."""
-        self.page.locator('.modebar-btn[data-val="select"]').first.click()
+        button = self.page.locator('.modebar-btn[data-val="select"]').first
+        button.click()
+        # The tool says it is on: pressed, and drawn apart from the other buttons.
+        assert button.get_attribute("aria-pressed") == "true"
+        assert "landscape-on" in (button.get_attribute("class") or "")
+        lasso = self.page.locator('.modebar-btn[data-val="lasso"]').first
+        assert lasso.get_attribute("aria-pressed") == "false"
         self.page.mouse.move(x0, y0)
         self.page.mouse.down()
         self.page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=4)

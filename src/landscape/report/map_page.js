@@ -533,6 +533,7 @@
   function markTool() {
     Array.prototype.forEach.call(gd.querySelectorAll(".modebar-btn[data-val]"), function (b) {
       b.classList.toggle("landscape-on", b.dataset.val === tool);
+      b.setAttribute("aria-pressed", b.dataset.val === tool ? "true" : "false");
     });
   }
   var TOOLS = [["select", "Box select", "selectbox"], ["lasso", "Lasso select", "lasso"]];
