@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import html
 import json
 import os
 import re
@@ -54,12 +53,13 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from landscape.errors import LandscapeError
 from landscape.io import write_text
+from landscape.report.provenance import package_version, provenance_footer
 
 #: Name of the plotly renderer registered in the kernel while rendering.
 OFFLINE_RENDERER = "landscape_offline"
@@ -286,21 +286,13 @@ def _read_provenance(parameters: Mapping[str, Any], root: Path) -> dict[str, Any
         return {}
 
 
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def provenance_html(
     provenance: Mapping[str, Any], parameters: Mapping[str, Any], rendered: str
 ) -> str:
     """A provenance footer: corpus hash, run settings, versions, dates (all escaped)."""
-    e = html.escape
     versions = dict(provenance.get("versions", {}))
     for name in ("landscape", "plotly", "papermill", "nbconvert", "jupytext"):
-        versions.setdefault(name, _version(name))
+        versions.setdefault(name, package_version(name))
     versions.setdefault("python", ".".join(map(str, sys.version_info[:3])))
     rows = [
         ("rendered", rendered),
@@ -310,18 +302,11 @@ def provenance_html(
         ("model", provenance.get("model", parameters.get("model", "unknown"))),
         ("seed", provenance.get("seed", parameters.get("seed", "unknown"))),
     ]
-    table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
-    version_text = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
-    config = json.dumps(provenance.get("config", {}), indent=2, sort_keys=True, default=str)
-    params = json.dumps(dict(parameters), indent=2, sort_keys=True, default=str)
-    return (
-        '<footer class="landscape-provenance"><h2>Provenance</h2>'
-        f'<table style="text-align:left">{table}</table>'
-        f"<p>Versions: {e(version_text)}</p>"
-        f"<details><summary>Notebook parameters</summary><pre>{e(params)}</pre></details>"
-        f"<details><summary>Run configuration</summary><pre>{e(config)}</pre></details>"
-        "</footer>"
-    )
+    details = [
+        ("Notebook parameters", dict(parameters)),
+        ("Run configuration", provenance.get("config", {})),
+    ]
+    return provenance_footer(rows, versions, details, table_style="text-align:left")
 
 
 def _exporter(footer: str) -> tuple[Any, dict[str, Any]]:

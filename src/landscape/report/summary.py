@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ from landscape.errors import LandscapeError
 from landscape.io import write_text
 from landscape.report import summary_text as text
 from landscape.report.pdf import print_pdf
+from landscape.report.provenance import package_version, provenance_footer
 from landscape.report.summary_facts import Paper, SummaryFacts, Theme
 
 #: File names in the report folder.
@@ -215,18 +215,11 @@ def _href(page: Path, out: Path) -> str:
     return e(Path(href).as_posix(), quote=True)
 
 
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def _provenance(facts: SummaryFacts, rendered: str) -> str:
     """The provenance footer (the data of the notebook pages' footer, for print)."""
     p = facts.provenance
     versions = dict(p.get("versions", {}))
-    versions.setdefault("landscape", _version("landscape"))
+    versions.setdefault("landscape", package_version("landscape"))
     rows = [
         ("summary written", rendered),
         ("run", facts.run_name),
@@ -236,15 +229,7 @@ def _provenance(facts: SummaryFacts, rendered: str) -> str:
         ("model", p.get("model", facts.method.model)),
         ("seed", p.get("seed", "unknown")),
     ]
-    table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
-    version_text = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
-    config = json.dumps(p.get("config", {}), indent=2, sort_keys=True, default=str)
-    return (
-        '<footer class="landscape-provenance"><h2>Provenance</h2>'
-        f"<table>{table}</table><p>Versions: {e(version_text)}</p>"
-        f"<details><summary>Run configuration</summary><pre>{e(config)}</pre></details>"
-        "</footer>"
-    )
+    return provenance_footer(rows, versions, [("Run configuration", p.get("config", {}))])
 
 
 # --------------------------------------------------------------------------- page
