@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from landscape.maps.static_map import FONT_FAMILY, NOTE_FONT, static_map
+from landscape.maps.static_map import FONT_FAMILY, NOTE_FONT, map_layout
 from landscape.maps.style import (
     OUTLIER_COLOR,
     SMALL_FONT,
@@ -144,38 +144,37 @@ def _theme_layout(
     """Layout of the theme look: names, caption, margins and equal-scale axis ranges.
 
     The names and the pixel frame are those of :func:`static_map` drawn
-    ``1 / NAME_SCALE`` times larger without topic names (its point traces are
-    dropped), then shrunk to ``width`` x ``height``: placement in pixels is
-    scale-free, so the names still never overlap, and the two maps agree.
-    ``names_opacity`` below 1 lets points under the names show through.
+    ``1 / NAME_SCALE`` times larger without topic names (:func:`map_layout`,
+    its layout without the points), then shrunk to ``width`` x ``height``:
+    placement in pixels is scale-free, so the names still never overlap, and
+    the two maps agree. ``names_opacity`` below 1 lets points under the names
+    show through.
     """
     w, h = width or PLACEMENT_SIZE[0], height or PLACEMENT_SIZE[1]
     big_w = round(w / NAME_SCALE)
     scale = w / big_w
-    frame = static_map(
-        documents, levels, title=title, width=big_w, height=round(h / scale),
-        topic_names=False, max_points=max(len(documents), 1),
-    ).layout  # fmt: skip
+    frame = map_layout(documents, levels, title, big_w, round(h / scale), topic_names=False)
     notes = []
-    for note in frame.annotations:
-        if note.xref != "x":  # the caption, under the map: kept at its size
+    for note in frame["annotations"]:
+        if note["xref"] != "x":  # the caption, under the map: kept at its size
             notes.append(note)
         elif show_labels:
-            notes.append(
-                note.update(
-                    font_size=note.font.size * scale,
-                    borderpad=note.borderpad * scale,
-                    opacity=names_opacity,
-                )
-            )
-    margin = {k: frame.margin[k] * scale for k in ("l", "r", "t", "b")}
+            font = {**note["font"], "size": note["font"]["size"] * scale}
+            pad = note.get("borderpad", 1) * scale
+            notes.append({**note, "font": font, "borderpad": pad, "opacity": names_opacity})
+    margin = {k: frame["margin"][k] * scale for k in ("l", "r", "t", "b")}
     # Zoom and pan stay free; the y axis keeps the x axis's scale, so the map is not stretched.
     axis = {"visible": False, "showgrid": False, "zeroline": False, "autorange": False}
     return {
         "annotations": notes,
         "margin": {**margin, "autoexpand": False},
-        "xaxis": {**axis, "range": list(frame.xaxis.range)},
-        "yaxis": {**axis, "range": list(frame.yaxis.range), "scaleanchor": "x", "scaleratio": 1},
+        "xaxis": {**axis, "range": list(frame["xaxis"]["range"])},
+        "yaxis": {
+            **axis,
+            "range": list(frame["yaxis"]["range"]),
+            "scaleanchor": "x",
+            "scaleratio": 1,
+        },
         "showlegend": False,
         "plot_bgcolor": "white",
     }

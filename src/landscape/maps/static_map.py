@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -252,11 +253,8 @@ def static_map(
         A new figure whose pixel layout is fixed (margins, axis ranges), so the
         names stay where they were placed when exported at ``width`` x ``height``.
     """
-    margin = {"l": 12, "r": 12, "t": 56 if title else 12, "b": 34}
-    plot_w, plot_h = width - margin["l"] - margin["r"], height - margin["t"] - margin["b"]
     x = documents["x"].to_numpy(float)
     y = documents["y"].to_numpy(float)
-    frame = _frame(x, y, plot_w, plot_h)
     colors = theme_colors(topics)
     ids = documents["topic"].to_numpy(np.int64)
     rng = np.random.default_rng(seed)
@@ -267,6 +265,46 @@ def static_map(
     for outliers in (True, False):
         rows = order[(ids[order] == -1) == outliers]
         fig.add_trace(_points(x[rows], y[rows], ids[rows], colors, size, opacity, outliers))
+    layout = map_layout(
+        documents, topics, title, width, height, topic_names=topic_names, drawn=len(order)
+    )
+    return base_layout(fig, title or "", width, height, **layout, paper_bgcolor="white")
+
+
+def map_layout(
+    documents: pd.DataFrame,
+    topics: pd.DataFrame,
+    title: str | None,
+    width: int,
+    height: int,
+    *,
+    topic_names: bool = True,
+    drawn: int | None = None,
+) -> dict[str, Any]:
+    """The layout of :func:`static_map` without its points: names, caption, frame.
+
+    Args:
+        documents: As for :func:`static_map`.
+        topics: As for :func:`static_map`.
+        title: Figure title, or ``None``: the top margin depends on it.
+        width: Figure width in px; names are placed for this size.
+        height: Figure height in px.
+        topic_names: Also write topic names where they fit.
+        drawn: How many documents the map draws, when fewer than all (the
+            caption says so).
+
+    Returns:
+        Keyword arguments of :func:`~landscape.maps.style.base_layout`:
+        ``annotations`` (dicts; names in data coordinates, the caption in paper
+        coordinates), ``showlegend``, ``margin``, ``xaxis`` and ``yaxis`` (fixed
+        ranges of equal scale), ``plot_bgcolor``, ``hovermode``.
+    """
+    margin = {"l": 12, "r": 12, "t": 56 if title else 12, "b": 34}
+    plot_w, plot_h = width - margin["l"] - margin["r"], height - margin["t"] - margin["b"]
+    x = documents["x"].to_numpy(float)
+    y = documents["y"].to_numpy(float)
+    frame = _frame(x, y, plot_w, plot_h)
+    colors = theme_colors(topics)
     cands = label_candidates(documents, topics)
     bounds = (0.0, 0.0, float(plot_w), float(plot_h))
     theme_level = int(cands["level"].min()) if len(cands) else 0
@@ -276,23 +314,19 @@ def static_map(
     if topic_names and level is not None and level != theme_level:
         annotations += _topic_names(cands, level, frame, bounds, taken, colors)
     annotations += themes  # drawn last: on top
-    annotations.append(_caption(documents, cands, theme_level, level, len(order)))
+    shown = len(documents) if drawn is None else drawn
+    annotations.append(_caption(documents, cands, theme_level, level, shown))
     x_range, y_range = frame.ranges
     axis = {"visible": False, "fixedrange": True, "autorange": False}
-    return base_layout(
-        fig,
-        title or "",
-        width,
-        height,
-        annotations=annotations,
-        showlegend=False,
-        margin={**margin, "autoexpand": False},
-        xaxis={**axis, "range": x_range},
-        yaxis={**axis, "range": y_range},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        hovermode=False,
-    )
+    return {
+        "annotations": annotations,
+        "showlegend": False,
+        "margin": {**margin, "autoexpand": False},
+        "xaxis": {**axis, "range": x_range},
+        "yaxis": {**axis, "range": y_range},
+        "plot_bgcolor": "white",
+        "hovermode": False,
+    }
 
 
 def _theme_names(
