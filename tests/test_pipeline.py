@@ -231,3 +231,18 @@ def test_fit_does_not_mutate_inputs(themes, theme_embeddings):
     fit(themes, embeddings=theme_embeddings, config=cfg(seed=5))
     pd.testing.assert_frame_equal(themes, before_df)
     np.testing.assert_array_equal(theme_embeddings, before_x)
+
+
+def test_map_laid_out_in_a_second_process_is_the_same_map(
+    fitted, themes, theme_embeddings, monkeypatch
+):
+    import os
+
+    from landscape.fit import background
+
+    # The test corpus is far below 20,000 papers, where the second process starts.
+    monkeypatch.setattr(background, "BACKGROUND_MIN_DOCS", 0)
+    again = fit(themes, embeddings=theme_embeddings, config=cfg(seed=3))
+    assert again.metrics["map_2d_in_second_process"] == (len(os.sched_getaffinity(0)) > 1)
+    assert fitted.metrics["map_2d_in_second_process"] is False
+    pd.testing.assert_frame_equal(again.documents, fitted.documents)

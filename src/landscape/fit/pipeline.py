@@ -34,8 +34,9 @@ from landscape.config import Config, TopicsConfig
 from landscape.embed import corpus_texts, l2_normalize, resolve_embedding
 from landscape.errors import ConfigError, CorpusTooSmallError, LandscapeError
 from landscape.fit import cluster, hierarchy, quality
+from landscape.fit.background import start_layout
 from landscape.fit.knn import Knn, knn_graph
-from landscape.fit.layout import fuzzy_graph, umap_layout
+from landscape.fit.layout import fuzzy_graph
 from landscape.fit.naming import MIN_COVERAGE, name_levels
 from landscape.fit.phrases import phrase_index
 from landscape.fit.topics import build_topics, tokenize_for_coherence
@@ -301,52 +302,58 @@ def fit(
 
     with timer.stage("knn"):
         knn = neighbours(embeddings, cfg, cfg.seed)
-    with timer.stage("cluster"):
-        levels, knn = cluster_levels(embeddings, cfg, cfg.seed, knn)
-    t = levels.topic_level
-    labels = levels.labels[t]
-    if not (labels >= 0).any():
-        # Every group is under the minimum topic size: nothing to name or map by topic.
-        min_size = cfg.min_topic_size or cluster.auto_min_topic_size(len(corpus))
-        raise CorpusTooSmallError(
-            f"no topic of at least {min_size} papers among {len(corpus)} documents "
-            "(all would be outliers); add papers, or lower [topics] min_topic_size or resolution"
-        )
-    probability = levels.probability
-    outliers_before = quality.outlier_share(labels)
-    if cfg.outlier_reduction:
-        with timer.stage("reduce_outliers"):
-            labels = cluster.reduce_outliers(
-                embeddings, labels, cfg.outlier_target, cfg.outlier_min_similarity
+    # The map needs only the kNN graph: from 20,000 papers on a machine with a second
+    # core it is laid out in another process while the topics are found and named.
+    with start_layout(knn, cfg.seed, n_components=2, min_dist=cfg.map_min_dist) as layout:
+        with timer.stage("cluster"):
+            levels, knn = cluster_levels(embeddings, cfg, cfg.seed, knn)
+        t = levels.topic_level
+        labels = levels.labels[t]
+        if not (labels >= 0).any():
+            # Every group is under the minimum topic size: nothing to name or map by topic.
+            min_size = cfg.min_topic_size or cluster.auto_min_topic_size(len(corpus))
+            raise CorpusTooSmallError(
+                f"no topic of at least {min_size} papers among {len(corpus)} documents "
+                "(all would be outliers); add papers, or lower [topics] min_topic_size "
+                "or resolution"
             )
-            levels = hierarchy.with_topics(levels, labels, embeddings)
+        probability = levels.probability
+        outliers_before = quality.outlier_share(labels)
+        if cfg.outlier_reduction:
+            with timer.stage("reduce_outliers"):
+                labels = cluster.reduce_outliers(
+                    embeddings, labels, cfg.outlier_target, cfg.outlier_min_similarity
+                )
+                levels = hierarchy.with_topics(levels, labels, embeddings)
 
-    with timer.stage("topic_terms"):
-        table = build_topics(
-            texts,
-            embeddings,
-            labels,
-            doc_ids,
-            config.embed.model,
-            cfg.seed,
-            cfg.top_n_words,
-            cfg.mmr_diversity,
-            cache_dir,
-            precision,
-            backend,
-        )
-    with timer.stage("names"):
-        # A phrase in fewer papers than MIN_COVERAGE of the smallest topic can name none.
-        smallest = min(int(np.bincount(lab[lab >= 0]).min()) for lab in levels.labels)
-        index = phrase_index(texts, min_df=max(2, int(smallest * MIN_COVERAGE)))
-        parents = [levels.parents(k) for k in range(len(levels.labels))]
-        names = name_levels(index, texts, levels.labels, parents)
-        all_topics, tree = tree_tables(
-            levels, names, table.topics, index, embeddings, doc_ids,
-            corpus["title"].astype(str).tolist(), texts,
-        )  # fmt: skip
-    with timer.stage("map_2d"):
-        xy = umap_layout(knn, cfg.seed, n_components=2, min_dist=cfg.map_min_dist)
+        with timer.stage("topic_terms"):
+            table = build_topics(
+                texts,
+                embeddings,
+                labels,
+                doc_ids,
+                config.embed.model,
+                cfg.seed,
+                cfg.top_n_words,
+                cfg.mmr_diversity,
+                cache_dir,
+                precision,
+                backend,
+            )
+        with timer.stage("names"):
+            # A phrase in fewer papers than MIN_COVERAGE of the smallest topic can name none.
+            smallest = min(int(np.bincount(lab[lab >= 0]).min()) for lab in levels.labels)
+            index = phrase_index(texts, min_df=max(2, int(smallest * MIN_COVERAGE)))
+            parents = [levels.parents(k) for k in range(len(levels.labels))]
+            names = name_levels(index, texts, levels.labels, parents)
+            all_topics, tree = tree_tables(
+                levels, names, table.topics, index, embeddings, doc_ids,
+                corpus["title"].astype(str).tolist(), texts,
+            )  # fmt: skip
+        with timer.stage("map_2d"):
+            xy = layout.result()
+        # With a second process, map_2d times only the wait for it.
+        map_in_background = layout.in_background
 
     topic_rows = all_topics[all_topics["level"] == t].reset_index(drop=True)
     label_of = dict(zip(topic_rows["topic"], topic_rows["label"], strict=True))
@@ -377,6 +384,7 @@ def fit(
             metrics["stability"] = stability(embeddings, cfg, seeds)
     metrics["embedding"] = embed_info
     metrics["timings_s"] = timer.stages
+    metrics["map_2d_in_second_process"] = map_in_background
 
     # The precision and backend actually used, so reports and searches read the same cache.
     embed_cfg = dataclasses.replace(config.embed, precision=precision, backend=backend)
