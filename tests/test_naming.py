@@ -173,3 +173,33 @@ def test_a_compound_name_never_says_one_thing_twice():
     name = name_levels(index, texts, [labels], [np.array([-1, -1])])[0][0]
     words = [w for part in name.parts for w in part]
     assert len(words) == len(set(words)), name.text
+
+
+def _two_topics():
+    """Topic 0: every paper says "language models", 3 of 20 "prompt tuning"; topic 1:
+    "graph kernels", and 8 of 20 also "language models" (2.5x as common in topic 0)."""
+    texts = []
+    for i in range(20):
+        tail = " Prompt tuning." if i < 3 else ""
+        texts.append(f"Language models for task {i}.{tail} Results on data {i}.")
+    for i in range(20):
+        extra = " Language models." if i < 8 else ""
+        texts.append(f"Graph kernels for graphs {i}.{extra} Results on data {i}.")
+    return texts, np.repeat([0, 1], 20)
+
+
+@pytest.mark.parametrize("rule", [True, False])
+def test_a_name_three_times_as_common_as_among_siblings_comes_first(monkeypatch, rule):
+    from landscape.fit import naming
+
+    if not rule:  # the test must see the rule at work: without it the common phrase wins
+        monkeypatch.setattr(naming, "MIN_DISTINCT", 0.0)
+    texts, labels = _two_topics()
+    index = phrase_index(texts, min_df=2)
+    names = name_levels(index, texts, [labels], [np.array([-1, -1])])
+    if rule:
+        assert names[0][0].words == ("prompt", "tuning")
+        assert all(n.distinctiveness >= 3 for n in names[0])
+    else:
+        assert names[0][0].words == ("language", "model")
+        assert names[0][0].distinctiveness == pytest.approx(2.5)

@@ -12,14 +12,16 @@ Scores
     floored at half a paper. A phrase is a candidate when its distinctiveness
     is above 1 and at least :data:`MIN_COVERAGE` of the topic's papers contain
     it. Its score is ``coverage * log2(min(distinctiveness, 32)) * quality *
-    spread``. ``quality`` rewards longer phrases (``1 + 0.25 * (words - 1)``)
-    and noun phrases (often followed and preceded by a break, rarely used as a
-    verb, not ending in a past participle, not made only of
-    :data:`landscape.fit.vocabulary.GENERIC_WORDS`), and is cut for phrases common in
-    the whole corpus (lift over the corpus below ``2 ** LIFT_FULL``, or below
-    the largest lift the topic's size allows). ``spread`` (for topics with
-    children) is the share of the topic's papers in children of which at least
-    a fifth contain the phrase: a parent's name is what its children share.
+    spread``; candidates at least :data:`MIN_DISTINCT` times as common as among
+    the siblings always rank before the others. ``quality`` rewards longer
+    phrases (``1 + 0.25 * (words - 1)``) and noun phrases (often followed and
+    preceded by a break, rarely used as a verb, not ending in a past
+    participle, not made only of :data:`landscape.fit.vocabulary.GENERIC_WORDS`),
+    and is cut for phrases common in the whole corpus (lift over the corpus
+    below ``2 ** LIFT_FULL``, or below the largest lift the topic's size
+    allows). ``spread`` (for topics with children) is the share of the topic's
+    papers in children of which at least a fifth contain the phrase: a
+    parent's name is what its children share.
 
 Compound names
     A topic made of two strands is named by both: "Galaxy clusters and weak
@@ -80,6 +82,12 @@ PAIR_FACTOR = 0.8
 PAIR_GAIN = 0.1
 #: Each part of a compound name is itself at least this distinctive.
 PAIR_PART_DISTINCT = 3.0
+#: A name at least this distinctive is always preferred to a less distinctive
+#: one: a phrase nearly as common among the siblings tells them apart from
+#: nothing ("Large language models" for one theme of a corpus about language models).
+MIN_DISTINCT = 3.0
+#: Score factor of the candidates under :data:`MIN_DISTINCT`: ranked after all others.
+_UNDER_DISTINCT = 1e-3
 #: A phrase this many times (log2) more common in the topic than in the corpus
 #: is fully specific; less, and its score shrinks in proportion.
 LIFT_FULL = 3.0
@@ -300,6 +308,19 @@ def _with_pairs(
     )
 
 
+def _distinct_first(cand: _Candidates) -> _Candidates:
+    """The candidates with those under :data:`MIN_DISTINCT` moved after the others."""
+    scores = np.where(cand.distinct >= MIN_DISTINCT, cand.scores, cand.scores * _UNDER_DISTINCT)
+    order = np.argsort(-scores, kind="stable")
+    return _Candidates(
+        [cand.phrases[o] for o in order],
+        scores[order],
+        cand.coverage[order],
+        cand.distinct[order],
+        cand.quality[order],
+    )
+
+
 #: Papers read to spell a name as its papers write it.
 SPELLING_SAMPLE = 20
 
@@ -429,7 +450,8 @@ def name_levels(
             if strong is not None:
                 mine = parents[k + 1] == t
                 children = (strong[mine], sizes[k + 1][mine])
-            cands.append(_with_pairs(cand, rows[docs_of[k][t]], rows[docs], index, children))
+            cand = _with_pairs(cand, rows[docs_of[k][t]], rows[docs], index, children)
+            cands.append(_distinct_first(cand))
         # No name of a broader level again, anywhere below it.
         above = {part for level_names in names for n in level_names for part in n.parts}
         chosen = _assign(cands, par, above, index)
