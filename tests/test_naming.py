@@ -52,9 +52,11 @@ def test_two_levels_get_distinct_extractive_names():
         index, texts, [themes, labels], [np.array([-1, -1]), np.array([0, 0, 0, 1])]
     )
     # Each topic is named from its own group's words.
-    for t, template in enumerate(GROUPS.values()):
+    for t, template in list(enumerate(GROUPS.values()))[:3]:
         own = {fold(w.strip(".")) for w in template.lower().split()}
         assert set(names[1][t].words) <= own, (names[1][t], template)
+    # Topic 3 is theme 1's only child, with all its papers: the same group, the same name.
+    assert names[1][3] == names[0][1]
     for level in names:
         assert len({n.words for n in level}) == len(level)
         for a in level:

@@ -44,7 +44,9 @@ Siblings and other levels
     (topic, phrase) pair is taken first, and no other sibling may then take a
     phrase that contains it or that it contains (its *head phrase*: "language
     models" rules out "large language models" for a sibling). No two topics of
-    a level share a name, and no topic takes a name of a broader level.
+    a level share a name, and no topic takes a name of a broader level,
+    except an only child that holds all of its parent's papers: it is its
+    parent, and takes its parent's name.
 
 Display
     A name is shown in the spelling its papers use most (case and plural as
@@ -308,6 +310,9 @@ def _with_pairs(
     )
 
 
+_NONE = _Candidates([], np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
+
+
 def _distinct_first(cand: _Candidates) -> _Candidates:
     """The candidates with those under :data:`MIN_DISTINCT` moved after the others."""
     scores = np.where(cand.distinct >= MIN_DISTINCT, cand.scores, cand.scores * _UNDER_DISTINCT)
@@ -452,12 +457,22 @@ def name_levels(
                 children = (strong[mine], sizes[k + 1][mine])
             cand = _with_pairs(cand, rows[docs_of[k][t]], rows[docs], index, children)
             cands.append(_distinct_first(cand))
+        # An only child with all its parent's papers is its parent: same name.
+        same = [
+            k > 0 and int((par == par[t]).sum()) == 1 and int(sizes[k - 1][par[t]]) == int(s[t])
+            for t in range(len(s))
+        ]
         # No name of a broader level again, anywhere below it.
         above = {part for level_names in names for n in level_names for part in n.parts}
-        chosen = _assign(cands, par, above, index)
+        chosen = _assign(
+            [_NONE if same[t] else cand for t, cand in enumerate(cands)], par, above, index
+        )
         level_names = []
         for t, at in enumerate(chosen):
             cand = cands[t]
+            if same[t]:
+                level_names.append(names[k - 1][int(par[t])])
+                continue
             if at is None:
                 level_names.append(Name(f"Topic {t} (unnamed)", (), 0.0, 0.0))
                 continue
