@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape.fit.naming import conflict, name_levels, repeats_modifier
+from landscape.fit.naming import conflict, name_levels, repeats_modifier, surface
 from landscape.fit.phrases import fold, phrase_index
 
 GROUPS = {
@@ -205,3 +205,22 @@ def test_a_name_three_times_as_common_as_among_siblings_comes_first(monkeypatch,
     else:
         assert names[0][0].words == ("language", "model")
         assert names[0][0].distinctiveness == pytest.approx(2.5)
+
+
+def test_ies_plurals_fold_to_their_singular_and_are_spelled_back():
+    assert [fold(w) for w in ("queries", "Theories", "galaxies", "keys")] == [
+        "query", "theory", "galaxy", "key",
+    ]  # fmt: skip
+    # Not -y words: only the s goes, as for any plural.
+    assert [fold(w) for w in ("series", "species", "movies", "ties")] == [
+        "serie", "specie", "movie", "tie",
+    ]  # fmt: skip
+    texts = ["Category theory for queries.", "Categories and a query.", "Query plans."]
+    index = phrase_index(texts, min_df=2)
+    column = index.words.index(("query",))
+    assert index.presence[:, column].toarray().ravel().tolist() == [True, True, True]
+    assert ("category",) in index.words
+    assert surface(("query",), ["two queries", "many queries", "a query"]) == "Queries"
+    assert surface(("category", "theory"), ["category theories"], capital=False) == (
+        "category theories"
+    )

@@ -85,7 +85,7 @@ def test_levels_nest_and_every_topic_has_a_name(fitted):
 
 
 def test_terms_of_every_level_are_spelled_as_the_papers_write_them(fitted, themes):
-    # Phrases compare folded words ("querie", "synthesi"); a reader sees the words as written.
+    # Phrases compare folded words ("query", "synthesi"); a reader sees the words as written.
     from landscape.embed import corpus_texts
 
     text = " ".join(corpus_texts(themes)).lower()

@@ -341,10 +341,16 @@ def _texts_with(rows: sp.csr_matrix, col: int, docs: np.ndarray, texts: Sequence
     return [texts[i] for i in found[:SPELLING_SAMPLE]]
 
 
+def _spelled(word: str, last: bool) -> str:
+    """A regex for the spellings of a folded word: "query" -> query, queries, querys."""
+    if len(word) > 2 and word.endswith("y"):
+        return re.escape(word[:-1]) + r"(?:y|ys|ies)"
+    return re.escape(word) + (r"(?:e?s)?" if last else r"s?")
+
+
 def surface(words: tuple[str, ...], texts: Sequence[str], capital: bool = True) -> str:
     """The spelling of ``words`` most used in ``texts``, first letter upper-cased if ``capital``."""
-    parts = [re.escape(w) + (r"(?:e?s)?" if i == len(words) - 1 else r"s?") for i, w in
-             enumerate(words)]  # fmt: skip
+    parts = [_spelled(w, last=i == len(words) - 1) for i, w in enumerate(words)]
     pattern = re.compile(r"(?<![\w-])" + r"[\s]+".join(parts) + r"(?![\w-])", re.IGNORECASE)
     seen: Counter[str] = Counter()
     for text in texts:

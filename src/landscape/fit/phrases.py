@@ -5,9 +5,12 @@ this module finds them and counts them, fast enough for 100,000 abstracts.
 
 Words
     Lower-cased tokens of :data:`landscape.fit.vocabulary.TOKEN_PATTERN`
-    (hyphenated words stay one word: "vision-language"), with a trailing ``s``
-    folded away on words of four letters or more not ending in ``ss``, as the
-    label evidence reads words (:mod:`landscape.labels.evidence`). Punctuation
+    (hyphenated words stay one word: "vision-language"), plurals folded as the
+    label evidence reads words (:mod:`landscape.labels.evidence`): ``-ies``
+    to ``-y`` on words of five letters or more ("queries", "theories",
+    "galaxies" are "query", "theory", "galaxy"; not "series", "species" or
+    the few plurals of ``-ie`` words in :data:`IE_PLURALS`), else a trailing
+    ``s`` on words of four letters or more not ending in ``ss``. Punctuation
     (``. , ; : ! ? ( ) [ ] { } "``) breaks phrases.
 
 Phrases
@@ -41,9 +44,18 @@ MAX_WORDS = 4
 CONNECTORS = frozenset({"of", "for", "in", "on", "and", "to", "with", "from", "via", "over"})
 
 
+#: Words in ``-ies`` whose singular is not ``-y``: only their ``s`` is folded.
+IE_PLURALS = frozenset(
+    {"series", "species", "movies", "cookies", "calories", "zombies", "prairies", "selfies"}
+    | {"rookies", "goalies", "genies", "aunties", "brownies", "freebies", "sorties", "pixies"}
+)
+
+
 def fold(word: str) -> str:
-    """A word as phrases compare it: lower case, plural ``s`` folded (module docstring)."""
+    """A word as phrases compare it: lower case, plural folded (module docstring)."""
     word = word.lower()
+    if len(word) > 4 and word.endswith("ies") and word not in IE_PLURALS:
+        return word[:-3] + "y"
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
