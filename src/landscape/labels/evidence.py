@@ -18,9 +18,10 @@ Contains
     text (:mod:`landscape.fit.topics`): lower case, tokens of :data:`TOKEN_PATTERN`,
     English and research stop words skipped (so the bigram ``"learning causal"``
     matches "learning *the* causal", as the vectorizer counted it), hyphens read
-    as spaces (``"vision-language"`` matches "vision language"), and a trailing
-    ``s`` ignored on words of four letters or more not ending in ``ss``
-    (``"models"`` matches "model"). Matches are whole words, never parts of words.
+    as spaces (``"vision-language"`` matches "vision language"), and plurals
+    folded as :func:`landscape.fit.phrases.fold` folds them (``"models"``
+    matches "model", ``"queries"`` matches "query"). Matches are whole words,
+    never parts of words.
 
 Fit
     ``label_fit``: share of the topic's papers that contain at least one label
