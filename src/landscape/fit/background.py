@@ -31,12 +31,11 @@ from landscape.fit.knn import Knn
 from landscape.fit.layout import umap_layout
 
 #: From this many papers the layout runs in a second process. The second
-#: interpreter costs about 1.6 s to start (numpy, UMAP, numba); the layout took
-#: 11 s at 10,000 papers and about 40 s at 100,000 here. Only 100,000 has been
-#: measured with the second process (fit time 1.00x the code before levels), so
-#: the threshold stays above the 10,000 papers whose fit time was measured
-#: without it; a lower one is likely to pay and is yet to be measured.
-BACKGROUND_MIN_DOCS = 20_000
+#: interpreter costs about 1.6 s to start (numpy, UMAP, numba); the layout takes
+#: 11 s at 10,000 papers and about 40 s at 100,000 here, and both sizes were
+#: measured with it (benchmarks/fit_time.py). Smaller corpora, unmeasured, keep
+#: the layout in this process.
+BACKGROUND_MIN_DOCS = 10_000
 
 
 def _command(folder: Path, seed: int, n_components: int, min_dist: float) -> list[str]:

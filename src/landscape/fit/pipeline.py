@@ -302,7 +302,7 @@ def fit(
 
     with timer.stage("knn"):
         knn = neighbours(embeddings, cfg, cfg.seed)
-    # The map needs only the kNN graph: from 20,000 papers on a machine with a second
+    # The map needs only the kNN graph: from 10,000 papers on a machine with a second
     # core it is laid out in another process while the topics are found and named.
     with start_layout(knn, cfg.seed, n_components=2, min_dist=cfg.map_min_dist) as layout:
         with timer.stage("cluster"):
