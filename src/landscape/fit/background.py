@@ -103,7 +103,7 @@ class PendingLayout:
             self._proc = None
             self._cleanup()
         if self._value is None:
-            self._value = umap_layout(*self._args[:2], self._args[2], self._args[3])
+            self._value = umap_layout(*self._args)
         return self._value
 
     def close(self) -> None:

@@ -70,15 +70,15 @@ def theme_trends_figure(
     counts = period_counts.counts.loc[periods]
     totals = period_counts.totals.loc[periods].to_numpy()
     colors = {**topic_colors(trends["topic"]), **(colors or {})}
+    panels = [(direction, f"{name.split()[0]} {noun}") for direction, name in _PANELS]
     fig = make_subplots(
         rows=2,
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.09,
-        subplot_titles=[f"{name.split()[0]} {noun}" for _, name in _PANELS],
+        subplot_titles=[name for _, name in panels],
     )
-    for row, (direction, name) in enumerate(_PANELS, start=1):
-        name = f"{name.split()[0]} {noun}"
+    for row, (direction, name) in enumerate(panels, start=1):
         part = shown[direction]
         if part.empty:
             fig.add_annotation(
