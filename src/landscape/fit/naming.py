@@ -88,8 +88,11 @@ PAIR_PART_DISTINCT = 3.0
 #: one: a phrase nearly as common among the siblings tells them apart from
 #: nothing ("Large language models" for one theme of a corpus about language models).
 MIN_DISTINCT = 3.0
-#: Score factor of the candidates under :data:`MIN_DISTINCT`: ranked after all others.
-_UNDER_DISTINCT = 1e-3
+#: Taken from the score of candidates under :data:`MIN_DISTINCT`: a score is at
+#: most 1 * log2(32) * 1.75 (full coverage, capped distinctiveness, a 4-word
+#: phrase), so these rank after every other candidate, this topic's and its
+#: siblings' (a factor, as before, left some ahead of weak distinctive ones).
+_UNDER_DISTINCT = 1e6
 #: A phrase this many times (log2) more common in the topic than in the corpus
 #: is fully specific; less, and its score shrinks in proportion.
 LIFT_FULL = 3.0
@@ -315,7 +318,7 @@ _NONE = _Candidates([], np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
 
 def _distinct_first(cand: _Candidates) -> _Candidates:
     """The candidates with those under :data:`MIN_DISTINCT` moved after the others."""
-    scores = np.where(cand.distinct >= MIN_DISTINCT, cand.scores, cand.scores * _UNDER_DISTINCT)
+    scores = np.where(cand.distinct >= MIN_DISTINCT, cand.scores, cand.scores - _UNDER_DISTINCT)
     order = np.argsort(-scores, kind="stable")
     return _Candidates(
         [cand.phrases[o] for o in order],
@@ -464,8 +467,9 @@ def name_levels(
             cand = _with_pairs(cand, rows[docs_of[k][t]], rows[docs], index, children)
             cands.append(_distinct_first(cand))
         # An only child with all its parent's papers is its parent: same name.
+        siblings = np.bincount(par, minlength=len(sizes[k - 1])) if k else None
         same = [
-            k > 0 and int((par == par[t]).sum()) == 1 and int(sizes[k - 1][par[t]]) == int(s[t])
+            k > 0 and siblings[par[t]] == 1 and int(sizes[k - 1][par[t]]) == int(s[t])
             for t in range(len(s))
         ]
         # No name of a broader level again, anywhere below it.
