@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -57,6 +58,26 @@ def fold(word: str) -> str:
     if len(word) > 4 and word.endswith("ies") and word not in IE_PLURALS:
         return word[:-3] + "y"
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def distinct_terms(terms: Iterable[Any], n: int = 6) -> list[str]:
+    """The first ``n`` terms that say something new, in order.
+
+    A term whose words (plurals folded) all belong to a term already kept, or
+    that holds all the words of one, adds nothing for a reader: after "language
+    model", neither "language", "models" nor "large language model" is kept.
+    """
+    found: list[str] = []
+    seen: list[set[str]] = []
+    for term in terms:
+        words = {fold(w) for w in str(term or "").split()}
+        if not words or any(words <= w or w <= words for w in seen):
+            continue
+        found.append(str(term))
+        seen.append(words)
+        if len(found) == n:
+            break
+    return found
 
 
 #: Words before a verb, and after one: a phrase often between them is a verb.

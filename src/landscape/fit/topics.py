@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 from landscape.fit.counting import MemoCountVectorizer
+from landscape.fit.phrases import distinct_terms
 from landscape.fit.vocabulary import STOP_WORDS, TOKEN_PATTERN
 
 
@@ -136,20 +137,7 @@ class CachedEmbedder:
 
 def _short_label(terms: Sequence[str], n: int = 3) -> str:
     """A readable label from ranked terms: the first ``n`` that do not repeat each other."""
-
-    def stems(term: str) -> set[str]:
-        # Crude plural folding is enough to keep "language model(s)" from repeating.
-        return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in term.lower().split()}
-
-    chosen: list[str] = []
-    for term in terms:
-        words = stems(term)
-        if any(words <= stems(c) or stems(c) <= words for c in chosen):
-            continue
-        chosen.append(term)
-        if len(chosen) == n:
-            break
-    return " · ".join(chosen) if chosen else "(no terms)"
+    return " · ".join(distinct_terms(terms, n)) or "(no terms)"
 
 
 def representative_docs(

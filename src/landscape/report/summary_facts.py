@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -31,7 +31,7 @@ import pandas as pd
 
 from landscape.errors import InputError
 from landscape.fit.cluster import auto_consensus_runs
-from landscape.fit.phrases import fold
+from landscape.fit.phrases import distinct_terms
 from landscape.labels.llm import LLM_LABELS_FILE
 from landscape.maps import theme_colors
 from landscape.runs import IngestRecord, Run
@@ -299,26 +299,6 @@ def _items(value: Any) -> list[Any]:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
     return list(value)
-
-
-def distinct_terms(terms: Iterable[Any], n: int = 6) -> list[str]:
-    """The first ``n`` terms that say something new, in order.
-
-    A term whose words (plurals folded) all belong to a term already kept, or
-    that holds all the words of one, adds nothing for a reader: after "language
-    model", neither "language", "models" nor "large language model" is kept.
-    """
-    found: list[str] = []
-    seen: list[set[str]] = []
-    for term in terms:
-        words = {fold(w) for w in str(term or "").split()}
-        if not words or any(words <= w or w <= words for w in seen):
-            continue
-        found.append(str(term))
-        seen.append(words)
-        if len(found) == n:
-            break
-    return found
 
 
 def _terms(row: Any, n: int = 6) -> tuple[str, ...]:

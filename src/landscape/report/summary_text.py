@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from landscape.report.summary_facts import SummaryFacts, Theme, Trends, distinct_terms
+from landscape.fit.phrases import distinct_terms
+from landscape.report.summary_facts import SummaryFacts, Theme, Trends
 
 #: Themes smaller than this many papers are named in the limits as fragile.
 SMALL_THEME = 20
